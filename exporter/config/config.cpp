@@ -1,0 +1,34 @@
+#include "exporter/config/config.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+namespace wgx {
+
+const InterfaceConfig* Config::Find(const std::string& name) const {
+  for (const auto& iface : interfaces) {
+    if (iface.name == name) return &iface;
+  }
+  return nullptr;
+}
+
+bool Config::Selects(const std::string& name) const {
+  const bool excluded = std::any_of(exclude.begin(), exclude.end(), [&](const std::string& p) {
+    return fnmatch(p.c_str(), name.c_str(), 0) == 0;
+  });
+  if (excluded) return false;
+  return discover || Find(name) != nullptr;
+}
+
+std::chrono::milliseconds Config::OnlineThreshold(const std::string& name) const {
+  const InterfaceConfig* iface = Find(name);
+  return iface != nullptr ? iface->online_threshold : default_online_threshold;
+}
+
+std::chrono::milliseconds Config::ReadTimeout(const std::string& name) const {
+  const InterfaceConfig* iface = Find(name);
+  return iface != nullptr ? iface->read_timeout : default_read_timeout;
+}
+
+}  // namespace wgx

@@ -1,0 +1,69 @@
+// Holds the current immutable Config snapshot and decides when to reload.
+// Readers take a shared lock just long enough to copy a shared_ptr; a reload
+// builds a complete new snapshot first and swaps it in under the unique lock,
+// so no reader ever sees a half-applied configuration.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+#include "exporter/config/config.h"
+#include "exporter/config/loader.h"
+
+namespace wgx {
+
+struct ReloadStatus {
+  bool last_reload_successful = true;
+  double last_success_timestamp_seconds = 0;  // unix time of the last good load
+  std::uint64_t reloads_total = 0;            // attempts, good or bad
+  std::uint64_t reload_failures_total = 0;
+  std::string last_error;  // empty after a good load
+};
+
+class ConfigStore {
+ public:
+  // No path: the built-in defaults, nothing to reload.
+  explicit ConfigStore(std::optional<std::string> path);
+
+  // First load. On error the store keeps the defaults and the caller should
+  // refuse to start.
+  std::optional<ConfigError> LoadInitial();
+
+  // The snapshot to use for one whole scrape.
+  std::shared_ptr<const Config> Current() const;
+
+  // Cheap when nothing changed (one stat() per source file). When a source
+  // changed, exactly one concurrent caller reloads; the others go on with the
+  // current snapshot without waiting.
+  void ReloadIfChanged();
+
+  // Unconditional reload (SIGHUP, POST /-/reload). A bad file leaves the
+  // current snapshot in place and is returned.
+  std::optional<ConfigError> Reload();
+
+  ReloadStatus Status() const;
+  const std::optional<std::string>& path() const { return path_; }
+
+ private:
+  std::optional<ConfigError> ReloadLocked();  // caller holds reload_mutex_
+
+  std::optional<std::string> path_;
+  mutable std::shared_mutex snapshot_mutex_;
+  std::shared_ptr<const Config> snapshot_;
+  std::mutex reload_mutex_;  // serialises reloads
+  // Stamps of the last attempted load (good or bad), so a bad file is not
+  // re-parsed on every scrape until it changes again.
+  std::vector<FileStamp> attempted_sources_;
+  mutable std::mutex status_mutex_;
+  ReloadStatus status_;
+};
+
+// stat() of `path` as a FileStamp (exists=false when it cannot be stat'ed).
+FileStamp StampFile(const std::string& path);
+
+}  // namespace wgx

@@ -1,0 +1,1 @@
+// HTTP serving lives here (in progress).

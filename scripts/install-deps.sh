@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, running and testing wireguard_exporter needs.
+# Idempotent and non-interactive. Usage: scripts/install-deps.sh [build|test|all]
+set -euo pipefail
+profile=${1:-all}
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libmnl-dev libssl-dev libcrypt-dev libdeflate-dev
+)
+test_pkgs=(
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  clang clang-format clang-tidy libclang-rt-14-dev
+  wireguard-go wireguard-tools iproute2 procps curl python3 psmisc
+  prometheus prometheus-alertmanager wrk
+  qemu-system-x86 busybox-static kmod cpio libcap2-bin
+  systemd
+)
+
+case "$profile" in
+  build) pkgs=("${build_pkgs[@]}") ;;
+  test|all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Debian's prometheus packages try to start their services on install; nothing here wants that.
+if [ ! -x /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
