@@ -1,1 +1,242 @@
-// HTTP serving lives here (in progress).
+#include "exporter/http/server.h"
+
+#include <civetweb.h>
+#include <libdeflate.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string_view>
+
+namespace wgx {
+namespace {
+
+constexpr char kTextPlain[] = "text/plain; charset=utf-8";
+constexpr char kExposition[] = "text/plain; version=0.0.4; charset=utf-8";
+
+// True when the Accept-Encoding header lists gzip (or *) with a non-zero q.
+bool AcceptsGzip(const char* accept_encoding) {
+  if (accept_encoding == nullptr) return false;
+  std::string_view value(accept_encoding);
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    const std::size_t semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding != "gzip" && coding != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    const std::size_t q = item.find("q=", semi);
+    if (q == std::string_view::npos) return true;
+    return std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) > 0;
+  }
+  return false;
+}
+
+std::string LandingPage(const ServerOptions& o) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+         "<title>WireGuard Exporter</title></head>\n<body>\n<h1>WireGuard Exporter</h1>\n"
+         "<p>Prometheus exporter for WireGuard, version " +
+         o.version +
+         ".</p>\n<ul>\n"
+         "<li><a href=\"" +
+         o.telemetry_path +
+         "\">Metrics</a></li>\n"
+         "<li><a href=\"/-/healthy\">Health</a></li>\n"
+         "<li><a href=\"/-/ready\">Readiness</a></li>\n"
+         "</ul>\n</body>\n</html>\n";
+}
+
+}  // namespace
+
+std::string GzipCompress(std::string_view text) {
+  struct Free {
+    void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+  };
+  thread_local std::unique_ptr<libdeflate_compressor, Free> compressor(
+      libdeflate_alloc_compressor(1));
+  std::string out;
+  if (!compressor) return out;
+  out.resize(libdeflate_gzip_compress_bound(compressor.get(), text.size()));
+  const std::size_t n =
+      libdeflate_gzip_compress(compressor.get(), text.data(), text.size(), out.data(), out.size());
+  out.resize(n);
+  return out;
+}
+
+HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
+    : options_(std::move(options)), handlers_(std::move(handlers)), auth_(auth) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+std::optional<std::string> HttpServer::Start() {
+  mg_init_library(0);
+  const std::string threads = std::to_string(options_.threads);
+  const std::string timeout = std::to_string(options_.request_timeout_ms);
+  const char* civet_options[] = {"listening_ports",
+                                 options_.listening_ports.c_str(),
+                                 "num_threads",
+                                 threads.c_str(),
+                                 "request_timeout_ms",
+                                 timeout.c_str(),
+                                 "linger_timeout_ms",
+                                 "1000",
+                                 "enable_keep_alive",
+                                 "yes",
+                                 "keep_alive_timeout_ms",
+                                 "30000",
+                                 "max_request_size",
+                                 "16384",
+                                 "enable_directory_listing",
+                                 "no",
+                                 "decode_url",
+                                 "yes",
+                                 nullptr};
+  mg_callbacks callbacks{};
+  // civetweb's own log lines go through spdlog, without the noise of
+  // clients that hang up.
+  callbacks.log_message = [](const mg_connection*, const char* message) {
+    spdlog::debug("http: {}", message);
+    return 1;
+  };
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = this;
+  init.configuration_options = civet_options;
+  char error_text[256] = {0};
+  unsigned error_code = 0;
+  mg_error_data error{};
+  error.code = &error_code;
+  error.text = error_text;
+  error.text_buffer_size = sizeof error_text;
+  ctx_ = mg_start2(&init, &error);
+  if (ctx_ == nullptr) {
+    return std::string("cannot listen on ") + options_.listening_ports + ": " +
+           (error_text[0] != 0 ? error_text : "unknown error");
+  }
+  mg_set_request_handler(ctx_, "**", &HttpServer::Dispatch, this);
+  return std::nullopt;
+}
+
+void HttpServer::Stop() {
+  if (ctx_ != nullptr) {
+    mg_stop(ctx_);
+    ctx_ = nullptr;
+  }
+}
+
+int HttpServer::BoundPort() const {
+  if (ctx_ == nullptr) return 0;
+  mg_server_port ports[4];
+  const int n = mg_get_server_ports(ctx_, 4, ports);
+  return n > 0 ? ports[0].port : 0;
+}
+
+int HttpServer::Dispatch(mg_connection* conn, void* self) {
+  // No exception may cross back into civetweb's C code.
+  try {
+    return static_cast<HttpServer*>(self)->Handle(conn);
+  } catch (const std::exception& e) {
+    spdlog::error("http: request failed: {}", e.what());
+  } catch (...) {
+    spdlog::error("http: request failed with an unknown error");
+  }
+  mg_send_http_error(conn, 500, "%s", "Internal Server Error\n");
+  return 500;
+}
+
+void HttpServer::Send(mg_connection* conn, int status, const char* content_type,
+                      std::string_view body, const char* extra_header) {
+  mg_response_header_start(conn, status);
+  mg_response_header_add(conn, "Content-Type", content_type, -1);
+  mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+  if (extra_header != nullptr) mg_response_header_add_lines(conn, extra_header);
+  for (const auto& [name, value] : auth_.Headers()) {
+    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+  }
+  mg_response_header_send(conn);
+  const mg_request_info* info = mg_get_request_info(conn);
+  if (std::strcmp(info->request_method, "HEAD") != 0 && !body.empty()) {
+    mg_write(conn, body.data(), body.size());
+  }
+}
+
+int HttpServer::Handle(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  const std::string_view method = info->request_method;
+  const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
+  const bool is_get = method == "GET" || method == "HEAD";
+
+  if (auth_.Check(path, mg_get_header(conn, "Authorization")) == WebAuth::Decision::kDeny) {
+    Send(conn, 401, kTextPlain, "Unauthorized\n",
+         "WWW-Authenticate: Basic realm=\"wireguard_exporter\"");
+    return 401;
+  }
+  auto method_not_allowed = [&](const char* allow) {
+    const std::string header = std::string("Allow: ") + allow;
+    Send(conn, 405, kTextPlain, "Method Not Allowed\n", header.c_str());
+    return 405;
+  };
+
+  if (path == options_.telemetry_path) {
+    if (!is_get) return method_not_allowed("GET, HEAD");
+    ServeMetrics(conn, method == "HEAD");
+    return 200;
+  }
+  if (path == "/") {
+    if (!is_get) return method_not_allowed("GET, HEAD");
+    Send(conn, 200, "text/html; charset=utf-8", LandingPage(options_));
+    return 200;
+  }
+  if (path == "/-/healthy" || path == "/-/ready") {
+    if (!is_get) return method_not_allowed("GET, HEAD");
+    Send(conn, 200, kTextPlain,
+         path == "/-/healthy" ? "WireGuard Exporter is Healthy.\n"
+                              : "WireGuard Exporter is Ready.\n");
+    return 200;
+  }
+  if (path == "/-/reload") {
+    if (method != "POST" && method != "PUT") return method_not_allowed("POST, PUT");
+    if (!options_.enable_lifecycle) {
+      Send(conn, 403, kTextPlain, "Lifecycle API is not enabled.\n");
+      return 403;
+    }
+    if (auto error = handlers_.reload()) {
+      Send(conn, 500, kTextPlain, "failed to reload config: " + error->ToString() + "\n");
+      return 500;
+    }
+    Send(conn, 200, kTextPlain, "");
+    return 200;
+  }
+  Send(conn, 404, kTextPlain, "Not Found\n");
+  return 404;
+}
+
+void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
+  struct InFlight {
+    std::atomic<int>& n;
+    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
+    ~InFlight() { --n; }
+  } in_flight(in_flight_);
+  if (options_.max_requests > 0 && in_flight_.load() > options_.max_requests) {
+    Send(conn, 503, kTextPlain,
+         "Too many concurrent scrapes; limit is --web.max-requests=" +
+             std::to_string(options_.max_requests) + "\n");
+    return;
+  }
+  std::string text = handlers_.collect();
+  if (!head && AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) {
+    const std::string gz = GzipCompress(text);
+    if (!gz.empty()) {
+      Send(conn, 200, kExposition, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding");
+      return;
+    }
+  }
+  Send(conn, 200, kExposition, text, "Vary: Accept-Encoding");
+}
+
+}  // namespace wgx

@@ -1,0 +1,66 @@
+// The HTTP face of the exporter, served by civetweb: /metrics, a landing
+// page, /-/healthy, /-/ready and /-/reload. All requests pass one router, so
+// authentication and method checks cannot be forgotten on a new endpoint.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "exporter/config/loader.h"
+#include "exporter/http/web_config.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace wgx {
+
+struct ServerOptions {
+  std::string listening_ports;  // civetweb syntax, see ToCivetListeningPort
+  std::string telemetry_path = "/metrics";
+  bool enable_lifecycle = false;
+  int max_requests = 40;
+  int threads = 16;
+  int request_timeout_ms = 10'000;
+  std::string version;
+};
+
+struct ServerHandlers {
+  std::function<std::string()> collect;                // exposition text
+  std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving. Returns an error text (e.g. the address is in use).
+  std::optional<std::string> Start();
+  void Stop();
+  // The port actually bound to (useful with port 0).
+  int BoundPort() const;
+
+  static int Dispatch(mg_connection* conn, void* self);
+
+ private:
+  int Handle(mg_connection* conn);
+  void ServeMetrics(mg_connection* conn, bool head);
+  void Send(mg_connection* conn, int status, const char* content_type, std::string_view body,
+            const char* extra_header = nullptr);
+
+  ServerOptions options_;
+  ServerHandlers handlers_;
+  WebAuth& auth_;
+  mg_context* ctx_ = nullptr;
+  std::atomic<int> in_flight_{0};
+};
+
+// Compresses `text` as a gzip member (level 1: scrapes favour speed).
+std::string GzipCompress(std::string_view text);
+
+}  // namespace wgx

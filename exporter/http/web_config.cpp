@@ -1,0 +1,283 @@
+#include "exporter/http/web_config.h"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "exporter/config/config_store.h"
+
+namespace wgx {
+namespace {
+
+ConfigError ErrorAt(const std::string& file, const YAML::Mark& mark, std::string message) {
+  return ConfigError{file, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
+                     std::move(message)};
+}
+
+bool IsBcryptHash(const std::string& hash) {
+  if (hash.size() != 60) return false;
+  if (hash.rfind("$2a$", 0) != 0 && hash.rfind("$2b$", 0) != 0 && hash.rfind("$2y$", 0) != 0) {
+    return false;
+  }
+  crypt_data data{};
+  const char* out = crypt_rn("probe", hash.c_str(), &data, sizeof data);
+  return out != nullptr && out[0] != '*';
+}
+
+bool BcryptMatches(const std::string& password, const std::string& hash) {
+  auto data = std::make_unique<crypt_data>();
+  const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof *data);
+  const bool ok = out != nullptr && out[0] != '*' && std::strlen(out) == hash.size() &&
+                  CRYPTO_memcmp(out, hash.data(), hash.size()) == 0;
+  SecureWipe(data.get(), sizeof *data);
+  return ok;
+}
+
+std::string Digest(std::string_view a, std::string_view b, std::string_view c) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (auto part : {a, b, c}) {
+    EVP_DigestUpdate(ctx, part.data(), part.size());
+    EVP_DigestUpdate(ctx, "\0", 1);
+  }
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+// A fixed valid hash to spend the same time on unknown users as on known ones.
+constexpr char kDummyHash[] = "$2b$10$qnfM29tlcUErYgVpF6H4LeHf75LjjNIcRERRq8Ps7L.cZiWMceu1G";
+
+}  // namespace
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      const char c = text[i + j];
+      if (c == '=' && i + 4 == text.size() && j >= 2) {
+        v[j] = 0;
+        ++pad;
+      } else {
+        if (pad > 0) return std::nullopt;
+        v[j] = value(c);
+        if (v[j] < 0) return std::nullopt;
+      }
+    }
+    const unsigned w = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out.push_back(static_cast<char>(w >> 16));
+    if (pad < 2) out.push_back(static_cast<char>(w >> 8));
+    if (pad < 1) out.push_back(static_cast<char>(w));
+  }
+  return out;
+}
+
+std::variant<WebConfig, ConfigError> ParseWebConfig(std::string_view yaml,
+                                                    const std::string& file_name) {
+  WebConfig config;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return ErrorAt(file_name, e.mark, "invalid YAML: " + e.msg);
+  }
+  if (!root || root.IsNull()) return config;
+  if (!root.IsMap()) return ErrorAt(file_name, root.Mark(), "expected a mapping at the top level");
+  try {
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "tls_server_config") {
+        if (value.IsNull() || (value.IsMap() && value.size() == 0)) continue;
+        return ErrorAt(file_name, entry.first.Mark(),
+                       "tls_server_config: TLS is not supported by this exporter's HTTP server; "
+                       "terminate TLS in a reverse proxy in front of it");
+      } else if (key == "http_server_config") {
+        if (value.IsNull()) continue;
+        if (!value.IsMap())
+          return ErrorAt(file_name, value.Mark(), "http_server_config: expected a mapping");
+        for (const auto& h : value) {
+          const std::string hk = h.first.as<std::string>();
+          if (hk == "http2") continue;
+          if (hk != "headers") {
+            return ErrorAt(
+                file_name, h.first.Mark(),
+                "http_server_config: unknown key \"" + hk + "\" (allowed: headers, http2)");
+          }
+          if (!h.second.IsMap())
+            return ErrorAt(file_name, h.second.Mark(), "headers: expected a mapping");
+          for (const auto& kv : h.second) {
+            const std::string name = kv.first.as<std::string>();
+            const std::string val = kv.second.as<std::string>();
+            const auto bad = [](const std::string& s, bool is_name) {
+              return std::any_of(s.begin(), s.end(), [&](char c) {
+                return c == '\r' || c == '\n' || (is_name && (c == ':' || c == ' '));
+              });
+            };
+            if (name.empty() || bad(name, true) || bad(val, false)) {
+              return ErrorAt(file_name, kv.first.Mark(),
+                             "headers: invalid header \"" + name + "\"");
+            }
+            config.headers.emplace_back(name, val);
+          }
+        }
+      } else if (key == "basic_auth_users") {
+        if (value.IsNull()) continue;
+        if (!value.IsMap())
+          return ErrorAt(file_name, value.Mark(),
+                         "basic_auth_users: expected a mapping of user: bcrypt-hash");
+        for (const auto& u : value) {
+          const std::string user = u.first.as<std::string>();
+          if (!u.second.IsScalar()) {
+            return ErrorAt(file_name, u.second.Mark(),
+                           "basic_auth_users: the hash of \"" + user + "\" must be a string");
+          }
+          const std::string hash = u.second.as<std::string>();
+          if (user.empty() || user.find(':') != std::string::npos) {
+            return ErrorAt(file_name, u.first.Mark(),
+                           "basic_auth_users: invalid user name \"" + user + "\"");
+          }
+          if (!IsBcryptHash(hash)) {
+            return ErrorAt(file_name, u.second.Mark(),
+                           "basic_auth_users: the password of \"" + user +
+                               "\" is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters)");
+          }
+          if (!config.basic_auth_users.emplace(user, hash).second) {
+            return ErrorAt(file_name, u.first.Mark(),
+                           "basic_auth_users: duplicate user \"" + user + "\"");
+          }
+        }
+      } else if (key == "auth_exempt_paths") {
+        if (!value.IsSequence())
+          return ErrorAt(file_name, value.Mark(), "auth_exempt_paths: expected a list of paths");
+        for (const auto& p : value) {
+          const std::string path = p.as<std::string>();
+          if (path.empty() || path[0] != '/') {
+            return ErrorAt(file_name, p.Mark(),
+                           "auth_exempt_paths: \"" + path + "\" must start with /");
+          }
+          config.auth_exempt_paths.push_back(path);
+        }
+      } else {
+        return ErrorAt(file_name, entry.first.Mark(),
+                       "unknown key \"" + key +
+                           "\" (allowed: basic_auth_users, http_server_config, tls_server_config, "
+                           "auth_exempt_paths)");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return ErrorAt(file_name, e.mark, e.msg);
+  }
+  return config;
+}
+
+WebAuth::WebAuth(std::optional<std::string> path)
+    : path_(std::move(path)), config_(std::make_shared<WebConfig>()) {}
+
+std::optional<ConfigError> WebAuth::LoadInitial() {
+  if (!path_) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  stamp_ = StampFile(*path_);
+  std::ifstream in(*path_);
+  if (!in) return ConfigError{*path_, 0, 0, "cannot read the web configuration file"};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto parsed = ParseWebConfig(buf.str(), *path_);
+  if (auto* e = std::get_if<ConfigError>(&parsed)) return *e;
+  config_ = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  return std::nullopt;
+}
+
+std::shared_ptr<const WebConfig> WebAuth::CurrentRefreshed() {
+  std::lock_guard lock(mutex_);
+  if (!path_) return config_;
+  FileStamp now = StampFile(*path_);
+  if (now == stamp_) return config_;
+  stamp_ = now;
+  std::ifstream in(*path_);
+  if (!in) {
+    spdlog::error("web config {}: cannot read it; keeping the previous one", *path_);
+    return config_;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto parsed = ParseWebConfig(buf.str(), *path_);
+  if (auto* e = std::get_if<ConfigError>(&parsed)) {
+    spdlog::error("web config rejected, keeping the previous one: {}", e->ToString());
+    return config_;
+  }
+  config_ = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  verified_.clear();
+  spdlog::info("web config {} reloaded", *path_);
+  return config_;
+}
+
+std::vector<std::pair<std::string, std::string>> WebAuth::Headers() {
+  return CurrentRefreshed()->headers;
+}
+
+WebAuth::Decision WebAuth::Check(std::string_view path, const char* authorization) {
+  const auto config = CurrentRefreshed();
+  if (config->basic_auth_users.empty()) return Decision::kAllow;
+  for (const auto& exempt : config->auth_exempt_paths) {
+    if (path == exempt) return Decision::kAllow;
+  }
+  if (authorization == nullptr) return Decision::kDeny;
+  std::string_view header(authorization);
+  constexpr std::string_view kBasic = "Basic ";
+  if (header.size() <= kBasic.size() || header.size() > 4096 ||
+      strncasecmp(header.data(), kBasic.data(), kBasic.size()) != 0) {
+    return Decision::kDeny;
+  }
+  auto decoded = DecodeBase64(header.substr(kBasic.size()));
+  if (!decoded) return Decision::kDeny;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) {
+    SecureWipe(*decoded);
+    return Decision::kDeny;
+  }
+  const std::string user = decoded->substr(0, colon);
+  std::string password = decoded->substr(colon + 1);
+  SecureWipe(*decoded);
+  const auto it = config->basic_auth_users.find(user);
+  const std::string& hash = it != config->basic_auth_users.end() ? it->second : kDummyHash;
+  const std::string digest = Digest(user, password, hash);
+  bool ok = false;
+  {
+    std::lock_guard lock(mutex_);
+    ok = it != config->basic_auth_users.end() && verified_.count(digest) > 0;
+  }
+  if (!ok) {
+    ok = BcryptMatches(password, hash) && it != config->basic_auth_users.end();
+    if (ok) {
+      std::lock_guard lock(mutex_);
+      if (verified_.size() > 1024) verified_.clear();
+      verified_.insert(digest);
+    }
+  }
+  SecureWipe(password);
+  return ok ? Decision::kAllow : Decision::kDeny;
+}
+
+}  // namespace wgx
