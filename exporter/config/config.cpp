@@ -31,4 +31,17 @@ std::chrono::milliseconds Config::ReadTimeout(const std::string& name) const {
   return iface != nullptr ? iface->read_timeout : default_read_timeout;
 }
 
+const PeerConfigs* Config::PeersOf(const std::string& interface_name) const {
+  if (const InterfaceConfig* iface = Find(interface_name)) return &iface->peers;
+  const auto it = discovered_peers.find(interface_name);
+  return it != discovered_peers.end() ? &it->second : nullptr;
+}
+
+const PeerConfig* Config::FindPeer(const std::string& interface_name, const Key& key) const {
+  const PeerConfigs* peers = PeersOf(interface_name);
+  if (peers == nullptr) return nullptr;
+  const auto it = peers->find(key);
+  return it != peers->end() ? &it->second : nullptr;
+}
+
 }  // namespace wgx

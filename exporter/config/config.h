@@ -20,6 +20,10 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 struct PeerConfig {
   std::string name;  // configured name, or from a wg-quick comment; may be empty
+  // The complete configured label set of this peer's series: the interface's
+  // labels with the peer's own merged over them (the peer wins on a name), so
+  // a renderer uses this list alone for a configured peer and the interface's
+  // labels for any other peer.
   Labels labels;
 };
 
@@ -28,13 +32,17 @@ struct InterfaceConfig {
   std::chrono::milliseconds online_threshold{180'000};
   std::chrono::milliseconds read_timeout{2'000};
   Labels labels;
+  // Peers listed in the YAML and peers named only by the interface's wg-quick
+  // file (YAML names win over wg-quick names).
   std::unordered_map<Key, PeerConfig, KeyHash> peers;
 };
 
+using PeerConfigs = std::unordered_map<Key, PeerConfig, KeyHash>;
+
 // Series families an operator may switch off on very large gateways.
 struct MetricToggles {
-  bool peer_info = true;             // wireguard_peer_info
-  bool peer_bytes = true;            // receive/transmit byte counters
+  bool peer_info = true;   // wireguard_peer_info
+  bool peer_bytes = true;  // receive/transmit byte counters
   bool peer_handshake_timestamp = true;
   bool peer_handshake_age = true;
   bool peer_keepalive = true;
@@ -49,6 +57,9 @@ struct FileStamp {
   std::uint64_t inode = 0;
   std::int64_t size = 0;
   std::int64_t mtime_ns = 0;
+  // ctime moves on chmod/chown too, so a file made unreadable (or readable
+  // again) is noticed although its content and mtime did not change.
+  std::int64_t ctime_ns = 0;
   friend bool operator==(const FileStamp&, const FileStamp&) = default;
 };
 
@@ -60,8 +71,16 @@ struct Config {
   // Listed interfaces, in file order. Names unique.
   std::vector<InterfaceConfig> interfaces;
   MetricToggles metrics;
-  // Every file read to build this config (the YAML and any wg-quick files),
-  // so a scrape can tell, with stat() alone, whether a reload is due.
+  // Peer names from wg_quick.directory for interfaces that are NOT listed
+  // (read from DIR/NAME.conf at load time, for every NAME.conf whose NAME is
+  // a valid interface name, not excluded, and only when discover is true).
+  // Their labels are empty: an unlisted interface has no configured labels.
+  // Listed interfaces keep their wg-quick names in InterfaceConfig::peers.
+  std::unordered_map<std::string, PeerConfigs> discovered_peers;
+  // Every file read to build this config, so a scrape can tell, with stat()
+  // alone, whether a reload is due: the YAML first (when loaded from a file),
+  // then each wg-quick file read and the wg_quick directory (a new NAME.conf
+  // changes the directory's mtime).
   std::vector<FileStamp> sources;
 
   // The interface's own settings, or nullptr when it is not listed.
@@ -72,6 +91,12 @@ struct Config {
   // Returned by value for discovered interfaces; use Find() on the hot path.
   std::chrono::milliseconds OnlineThreshold(const std::string& name) const;
   std::chrono::milliseconds ReadTimeout(const std::string& name) const;
+  // Configured peers of an interface (listed or discovered through the
+  // wg_quick directory), or nullptr when there are none. Look this up once
+  // per interface, then find each peer in the map.
+  const PeerConfigs* PeersOf(const std::string& interface_name) const;
+  // The configured peer, or nullptr.
+  const PeerConfig* FindPeer(const std::string& interface_name, const Key& key) const;
 };
 
 }  // namespace wgx

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "exporter/config/config.h"
 
@@ -29,6 +30,11 @@ LoadResult LoadConfigFromString(std::string_view yaml, const std::string& file_n
 // Reads `path` (must be a regular file) and loads it. Records FileStamps of
 // every file read into Config::sources.
 LoadResult LoadConfigFromFile(const std::string& path);
+
+// The same, and fills `attempted` with the stamps of every file and directory
+// it looked at, also when the load fails, so a caller can tell when another
+// attempt is worthwhile (ConfigStore re-parses a bad file only once it changes).
+LoadResult LoadConfigFromFile(const std::string& path, std::vector<FileStamp>& attempted);
 
 // The built-in defaults (no file): discover everything, 3m threshold, 2s timeout.
 std::shared_ptr<const Config> DefaultConfig();
