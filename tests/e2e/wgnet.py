@@ -86,6 +86,31 @@ def run(cmd, check=True, input=None, timeout=30):
     return proc
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup():
+    """Returns a preexec_fn that has the kernel stop the child when this
+    process dies, even by SIGKILL (a test timeout), so no wireguard-go or
+    exporter outlives its test. The kernel ties this to the thread that forks,
+    so it is only used from the main thread, which lives as long as the
+    process; children of other threads rely on close() and sweep_stale()."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    parent = os.getpid()
+
+    def setup():
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    return setup
+
+
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -235,6 +260,10 @@ def sweep_stale():
             if entry.endswith(".sock") and stale(entry):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(SOCKET_DIR, entry))
+    tmp = tempfile.gettempdir()
+    for entry in os.listdir(tmp):
+        if stale(entry) and os.path.isdir(os.path.join(tmp, entry)):
+            shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
 
 
 # --------------------------------------------------------------------------
@@ -280,7 +309,7 @@ class WgInterface:
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", ns.name, "wireguard-go", "-f", name],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            env=_WG_ENV)
+            env=_WG_ENV, preexec_fn=_child_setup())
         # `ip netns exec` execs the command, so this is wireguard-go's own PID.
         self.pid = self.proc.pid
         try:
@@ -762,7 +791,8 @@ class Exporter:
             self._log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(
                 [self.binary, f"--web.listen-address=127.0.0.1:{self.port}", *self.args],
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                preexec_fn=_child_setup())
             _register(self)
             try:
                 wait_until(lambda: self.proc.poll() is not None or self._healthy(),
