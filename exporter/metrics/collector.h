@@ -1,10 +1,13 @@
 // One scrape: snapshot + live devices + clock -> Prometheus text exposition.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/config/config.h"
@@ -19,6 +22,9 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 struct InterfaceReading {
   InterfaceRef interface;
   ReadResult result;
+  // False for a listed interface that does not exist: it was never read, so
+  // it has no read duration (but is still reported as down).
+  bool attempted = true;
 };
 
 struct BuildInfo {
@@ -26,12 +32,27 @@ struct BuildInfo {
   std::string revision;
 };
 
+// Receives the exposition in order, piece by piece. Returns false to stop
+// rendering early (for example when the client went away).
+using ExpositionSink = std::function<bool(std::string_view chunk)>;
+
 // Pure: the exact exposition for a config, a set of readings and a moment.
 // Appends to `out` (one buffer reused across scrapes avoids reallocation).
-// Families appear in a fixed order; every family has HELP and TYPE.
+// Families appear in a fixed order; every enabled family has HELP and TYPE,
+// even when it has no samples, so the output's shape does not depend on the
+// peers present. Families switched off in Config::metrics are left out
+// entirely. Interfaces appear sorted by name; peers in device order.
 void RenderExposition(const Config& config, const std::vector<InterfaceReading>& readings,
                       std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-                      const BuildInfo& build, double list_duration_seconds, std::string& out);
+                      const BuildInfo& build, double scrape_duration_seconds, std::string& out);
+
+// The same exposition, handed to `sink` in pieces of about `chunk_bytes`, so a
+// gateway with 100,000 peers never holds its whole (100 MB) exposition in
+// memory. Returns false when the sink stopped it.
+bool StreamExposition(const Config& config, const std::vector<InterfaceReading>& readings,
+                      std::chrono::system_clock::time_point now, const ReloadStatus& reload,
+                      const BuildInfo& build, double scrape_duration_seconds,
+                      std::size_t chunk_bytes, const ExpositionSink& sink);
 
 class Collector {
  public:
@@ -39,14 +60,29 @@ class Collector {
 
   // Reloads the config if its files changed, lists and reads the selected
   // interfaces, and renders. Never throws; a failing interface is a 0 and a
-  // log line, never a failed scrape.
+  // log line, never a failed scrape. Safe to call from several threads.
   std::string Collect();
 
+  // As Collect(), but streams the exposition to `sink` in pieces of about
+  // `chunk_bytes`. Returns false when the sink stopped it.
+  bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = 256 * 1024);
+
  private:
+  struct Scrape {
+    std::shared_ptr<const Config> config;
+    std::vector<InterfaceReading> readings;
+    std::chrono::system_clock::time_point now;
+    double duration_seconds = 0;
+  };
+  // Steps 1 and 2 of a scrape: one snapshot, then list and read.
+  Scrape Gather();
+
   ConfigStore& store_;
   DeviceSource& source_;
   WallClock clock_;
   BuildInfo build_;
+  // Size of the last exposition, to reserve the next one in one allocation.
+  std::atomic<std::size_t> last_output_size_{0};
 };
 
 }  // namespace wgx
