@@ -28,9 +28,8 @@ constexpr std::string_view kGrammarHint =
     "1h30m";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUnitLetter(char c) {
-  return c == 'y' || c == 'w' || c == 'd' || c == 'h' || c == 'm' || c == 's';
-}
+// Any letter, so "3x" or "3M" is reported as an unknown unit.
+bool IsUnitLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 std::string Invalid(std::string_view text, std::string_view why) {
   std::string message = "invalid duration \"";

@@ -410,13 +410,19 @@ class Loader {
     // Recorded before listing it, so a file added meanwhile still triggers
     // a reload later.
     sources_.push_back(StampFile(*wg_quick_directory_));
+    const std::filesystem::path directory(*wg_quick_directory_);
     std::error_code error;
-    const bool is_directory = std::filesystem::is_directory(*wg_quick_directory_, error);
-    if (error || !is_directory) {
-      Fail(*wg_quick_directory_entry_,
-           Quoted(*wg_quick_directory_) + " " +
-               (error ? "cannot be read: " + error.message() : std::string("is not a directory")));
+    const std::filesystem::file_status status = std::filesystem::status(directory, error);
+    std::string problem;
+    if (status.type() == std::filesystem::file_type::not_found) {
+      problem = "does not exist";
+    } else if (error) {
+      problem = "cannot be read: " + error.message();
+    } else if (status.type() != std::filesystem::file_type::directory) {
+      problem = "is not a directory";
     }
+    if (!problem.empty())
+      Fail(*wg_quick_directory_entry_, Quoted(*wg_quick_directory_) + " " + problem);
   }
 
   void LoadInterfaces(const Entry& section) {
