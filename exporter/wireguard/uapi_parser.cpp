@@ -368,9 +368,9 @@ class Parser {
     return false;
   }
 
-  UapiParseResult TakeError() { return Fail(std::move(error_)); }
+  UapiParseResult TakeError() const { return Fail(error_); }
 
-  UapiParseResult Fail(std::string message) const {
+  UapiParseResult Fail(const std::string& message) const {
     UapiParseResult result;
     result.error = "parse error at line " + std::to_string(line_number_) + ": " + message;
     return result;
