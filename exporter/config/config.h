@@ -57,8 +57,10 @@ struct FileStamp {
   std::uint64_t inode = 0;
   std::int64_t size = 0;
   std::int64_t mtime_ns = 0;
-  // ctime moves on chmod/chown too, so a file made unreadable (or readable
-  // again) is noticed although its content and mtime did not change.
+  // Type and permission bits, and ctime (moved by chmod/chown): a file made
+  // unreadable, readable again or replaced by a directory is noticed although
+  // its content and mtime did not change, even within one clock tick.
+  std::uint32_t mode = 0;
   std::int64_t ctime_ns = 0;
   friend bool operator==(const FileStamp&, const FileStamp&) = default;
 };

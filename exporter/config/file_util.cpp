@@ -43,6 +43,7 @@ FileStamp StampFromStat(const std::string& path, const struct stat& st) {
   stamp.exists = true;
   stamp.device = static_cast<std::uint64_t>(st.st_dev);
   stamp.inode = static_cast<std::uint64_t>(st.st_ino);
+  stamp.mode = static_cast<std::uint32_t>(st.st_mode);
   stamp.size = static_cast<std::int64_t>(st.st_size);
   stamp.mtime_ns = Nanoseconds(st.st_mtim);
   stamp.ctime_ns = Nanoseconds(st.st_ctim);
