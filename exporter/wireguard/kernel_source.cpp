@@ -1,0 +1,373 @@
+#include "exporter/wireguard/kernel_source.h"
+
+#include <linux/netlink.h>
+#include <linux/wireguard.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "exporter/wireguard/netlink_parser.h"
+
+namespace wgx {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using netlink::FeedStatus;
+using netlink::ParseError;
+
+// A file descriptor closed when it goes out of scope.
+class OwnedFd {
+ public:
+  OwnedFd() = default;
+  explicit OwnedFd(int fd) : fd_(fd) {}
+  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  OwnedFd& operator=(OwnedFd&& other) noexcept {
+    if (this != &other) {
+      Close();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd() { Close(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Large enough for the biggest dump message the kernel builds (it sizes them
+// by the reader's buffer, up to 32 KiB), so large devices need few reads.
+constexpr std::size_t kReceiveBufferSize = std::size_t{32} * 1024;
+
+// A dump interrupted by a concurrent change is asked again, as wg(8) does,
+// but not forever.
+constexpr int kMaxDumpAttempts = 5;
+
+constexpr char kNoWireGuard[] = "kernel has no WireGuard support";
+constexpr char kNeedsNetAdmin[] = "permission denied: reading kernel WireGuard needs CAP_NET_ADMIN";
+
+std::string ErrnoText(int error_number) {
+  const char* text = strerrordesc_np(error_number);
+  return text != nullptr ? text : "error " + std::to_string(error_number);
+}
+
+std::uint32_t NextSequence() {
+  static std::atomic<std::uint32_t> counter{static_cast<std::uint32_t>(std::time(nullptr))};
+  std::uint32_t sequence = counter.fetch_add(1, std::memory_order_relaxed);
+  return sequence != 0 ? sequence : counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+struct SocketOrError {
+  OwnedFd fd;
+  std::string error;
+};
+
+// Opens a non-blocking netlink socket and sends `request` to the kernel.
+SocketOrError OpenAndSend(int protocol, const std::vector<std::uint8_t>& request) {
+  SocketOrError out;
+  out.fd = OwnedFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
+  if (!out.fd.valid()) {
+    const int error_number = errno;
+    out.error = error_number == EPERM || error_number == EACCES
+                    ? kNeedsNetAdmin
+                    : "opening a netlink socket: " + ErrnoText(error_number);
+    return out;
+  }
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t sent;
+  do {
+    sent = ::sendto(out.fd.get(), request.data(), request.size(), 0,
+                    reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    const int error_number = errno;
+    out.error = error_number == EPERM ? kNeedsNetAdmin
+                                      : "sending a netlink request: " + ErrnoText(error_number);
+    out.fd.Close();
+  } else if (static_cast<std::size_t>(sent) != request.size()) {
+    out.error = "sending a netlink request: short write";
+    out.fd.Close();
+  }
+  return out;
+}
+
+enum class ReceiveStatus { kData, kWouldBlock, kError };
+
+struct Received {
+  ReceiveStatus status = ReceiveStatus::kWouldBlock;
+  std::size_t length = 0;
+  std::string error;
+};
+
+// One datagram from the kernel. Datagrams from other sockets are dropped.
+Received ReceiveFromKernel(int fd, std::vector<std::uint8_t>& buffer) {
+  for (;;) {
+    sockaddr_nl sender{};
+    socklen_t sender_length = sizeof sender;
+    const ssize_t length = ::recvfrom(fd, buffer.data(), buffer.size(), MSG_TRUNC,
+                                      reinterpret_cast<sockaddr*>(&sender), &sender_length);
+    if (length < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {ReceiveStatus::kWouldBlock, 0, {}};
+      const int error_number = errno;
+      return {ReceiveStatus::kError, 0,
+              error_number == ENOBUFS ? "netlink receive buffer overrun"
+                                      : "receiving from netlink: " + ErrnoText(error_number)};
+    }
+    if (static_cast<std::size_t>(length) > buffer.size()) {
+      SecureWipe(buffer.data(), buffer.size());
+      return {ReceiveStatus::kError, 0, "netlink message larger than the receive buffer"};
+    }
+    if (sender.nl_pid != 0) {
+      SecureWipe(buffer.data(), static_cast<std::size_t>(length));
+      continue;
+    }
+    return {ReceiveStatus::kData, static_cast<std::size_t>(length), {}};
+  }
+}
+
+int MillisecondsUntil(Clock::time_point deadline, Clock::time_point now) {
+  if (deadline <= now) return 0;
+  // Rounded up, so poll() never wakes just before the deadline and spins.
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+  return static_cast<int>(std::min<long long>(wait, 60'000));
+}
+
+// Sends one request and feeds the answer to `parser` until it is done, fails
+// or the deadline passes. Returns the error text, empty on success.
+template <typename Parser>
+std::string Exchange(int protocol, const std::vector<std::uint8_t>& request, Parser& parser,
+                     Clock::time_point deadline) {
+  SocketOrError socket = OpenAndSend(protocol, request);
+  if (!socket.error.empty()) return socket.error;
+  std::vector<std::uint8_t> buffer(kReceiveBufferSize);
+  for (;;) {
+    const Received received = ReceiveFromKernel(socket.fd.get(), buffer);
+    if (received.status == ReceiveStatus::kError) return received.error;
+    if (received.status == ReceiveStatus::kData) {
+      const FeedStatus status = parser.Feed(std::span(buffer.data(), received.length));
+      if (status == FeedStatus::kDone) return {};
+      if (status == FeedStatus::kError) {
+        return parser.error().message.empty() ? "netlink error" : parser.error().message;
+      }
+      continue;
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return "no netlink answer before the deadline";
+    pollfd watch{socket.fd.get(), POLLIN, 0};
+    const int ready = ::poll(&watch, 1, MillisecondsUntil(deadline, now));
+    if (ready < 0 && errno != EINTR) return "waiting for netlink: " + ErrnoText(errno);
+  }
+}
+
+std::string DescribeDeviceError(const ParseError& error) {
+  switch (error.error_number) {
+    case EPERM:
+    case EACCES:
+      return kNeedsNetAdmin;
+    case ENODEV:
+      return "no such interface";
+    case EOPNOTSUPP:
+      return "not a kernel WireGuard interface";
+    default:
+      return "netlink: " + error.message;
+  }
+}
+
+double SecondsBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// One interface being read in the shared poll loop.
+struct PendingRead {
+  std::size_t index = 0;
+  OwnedFd fd;
+  std::optional<netlink::DeviceDumpParser> parser;
+  Clock::time_point deadline;
+  int attempts = 0;
+  bool finished = false;
+};
+
+class ConcurrentDeviceReader {
+ public:
+  ConcurrentDeviceReader(const std::vector<ReadRequest>& requests, std::vector<ReadResult>& results,
+                         std::uint16_t family_id, Clock::time_point start)
+      : requests_(requests), results_(results), family_id_(family_id), start_(start) {}
+
+  void Run() {
+    pending_.reserve(requests_.size());
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+      PendingRead& read = pending_.emplace_back();
+      read.index = i;
+      read.deadline = start_ + requests_[i].timeout;
+      Start(read);
+    }
+    std::vector<pollfd> watches;
+    std::vector<PendingRead*> watched;
+    for (;;) {
+      const auto now = Clock::now();
+      watches.clear();
+      watched.clear();
+      Clock::time_point earliest = Clock::time_point::max();
+      for (PendingRead& read : pending_) {
+        if (read.finished) continue;
+        if (now >= read.deadline) {
+          Finish(read, "no answer within " + std::to_string(requests_[read.index].timeout.count()) +
+                           " ms");
+          continue;
+        }
+        earliest = std::min(earliest, read.deadline);
+        watches.push_back({read.fd.get(), POLLIN, 0});
+        watched.push_back(&read);
+      }
+      if (watches.empty()) return;
+      const int ready = ::poll(watches.data(), watches.size(), MillisecondsUntil(earliest, now));
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        const std::string error = "waiting for netlink: " + ErrnoText(errno);
+        for (PendingRead* read : watched) Finish(*read, error);
+        return;
+      }
+      for (std::size_t i = 0; i < watches.size(); ++i) {
+        if (watches[i].revents != 0) Drain(*watched[i]);
+      }
+    }
+  }
+
+ private:
+  void Start(PendingRead& read) {
+    ++read.attempts;
+    const std::string& name = requests_[read.index].interface.name;
+    const std::uint32_t sequence = NextSequence();
+    const auto request = netlink::BuildGetDeviceRequest(name, family_id_, sequence);
+    if (request.empty()) {
+      Finish(read, "invalid interface name");
+      return;
+    }
+    SocketOrError socket = OpenAndSend(NETLINK_GENERIC, request);
+    if (!socket.error.empty()) {
+      Finish(read, socket.error);
+      return;
+    }
+    read.fd = std::move(socket.fd);
+    read.parser.emplace(name, family_id_, sequence);
+  }
+
+  // Reads everything the socket has now.
+  void Drain(PendingRead& read) {
+    while (!read.finished) {
+      const Received received = ReceiveFromKernel(read.fd.get(), buffer_);
+      if (received.status == ReceiveStatus::kWouldBlock) return;
+      if (received.status == ReceiveStatus::kError) {
+        Finish(read, received.error);
+        return;
+      }
+      const FeedStatus status = read.parser->Feed(std::span(buffer_.data(), received.length));
+      if (status == FeedStatus::kDone) {
+        results_[read.index].device = read.parser->TakeDevice();
+        Finish(read, {});
+      } else if (status == FeedStatus::kError) {
+        const ParseError& error = read.parser->error();
+        if (error.error_number == EINTR && read.attempts < kMaxDumpAttempts &&
+            Clock::now() < read.deadline) {
+          // A fresh socket, so no message of the abandoned dump can arrive.
+          read.fd.Close();
+          Start(read);
+          return;
+        }
+        Finish(read, DescribeDeviceError(error));
+      }
+    }
+  }
+
+  void Finish(PendingRead& read, std::string error) {
+    read.finished = true;
+    read.fd.Close();
+    read.parser.reset();
+    ReadResult& result = results_[read.index];
+    result.error = std::move(error);
+    if (!result.error.empty()) result.device.reset();
+    result.duration_seconds = SecondsBetween(start_, Clock::now());
+  }
+
+  const std::vector<ReadRequest>& requests_;
+  std::vector<ReadResult>& results_;
+  std::uint16_t family_id_;
+  Clock::time_point start_;
+  std::vector<PendingRead> pending_;
+  std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(kReceiveBufferSize);
+};
+
+}  // namespace
+
+std::vector<InterfaceRef> KernelSource::List(std::vector<std::string>& errors) {
+  std::vector<InterfaceRef> interfaces;
+  try {
+    const std::uint32_t sequence = NextSequence();
+    netlink::LinkDumpParser parser(sequence);
+    const std::string error = Exchange(NETLINK_ROUTE, netlink::BuildGetLinkDumpRequest(sequence),
+                                       parser, Clock::now() + options_.list_timeout);
+    if (!error.empty()) {
+      errors.push_back("listing kernel WireGuard links: " + error);
+      return interfaces;
+    }
+    for (const std::string& name : parser.wireguard_links()) {
+      interfaces.push_back(InterfaceRef{name, Implementation::kKernel});
+    }
+  } catch (const std::exception& e) {
+    errors.push_back(std::string("listing kernel WireGuard links: ") + e.what());
+  }
+  return interfaces;
+}
+
+std::vector<ReadResult> KernelSource::Read(const std::vector<ReadRequest>& requests) {
+  std::vector<ReadResult> results(requests.size());
+  const auto start = Clock::now();
+  try {
+    if (requests.empty()) return results;
+    Clock::time_point latest = start;
+    for (const ReadRequest& request : requests) latest = std::max(latest, start + request.timeout);
+
+    // Resolved on every read: the id changes when the module is reloaded.
+    const std::uint32_t sequence = NextSequence();
+    netlink::FamilyReplyParser family(WG_GENL_NAME, sequence);
+    std::string error = Exchange(
+        NETLINK_GENERIC, netlink::BuildGetFamilyRequest(WG_GENL_NAME, sequence), family, latest);
+    if (!error.empty() && family.error().error_number == ENOENT) error = kNoWireGuard;
+    if (!error.empty()) {
+      for (ReadResult& result : results) {
+        result.error = error;
+        result.duration_seconds = SecondsBetween(start, Clock::now());
+      }
+      return results;
+    }
+    ConcurrentDeviceReader(requests, results, family.family_id(), start).Run();
+  } catch (const std::exception& e) {
+    for (ReadResult& result : results) {
+      if (result.device || !result.error.empty()) continue;
+      result.error = std::string("reading kernel WireGuard: ") + e.what();
+      result.duration_seconds = SecondsBetween(start, Clock::now());
+    }
+  }
+  return results;
+}
+
+}  // namespace wgx

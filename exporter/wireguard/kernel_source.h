@@ -1,0 +1,36 @@
+// Kernel WireGuard through netlink: links are found with an RTM_GETLINK dump,
+// devices read with WG_CMD_GET_DEVICE dumps over generic netlink.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "exporter/wireguard/source.h"
+
+namespace wgx {
+
+class KernelSource : public DeviceSource {
+ public:
+  struct Options {
+    // Deadline of the link dump behind List().
+    std::chrono::milliseconds list_timeout{2000};
+  };
+
+  KernelSource() = default;
+  explicit KernelSource(Options options) : options_(options) {}
+
+  // Every link of kind "wireguard" in the current network namespace, as
+  // kernel interfaces. A kernel without WireGuard has none.
+  std::vector<InterfaceRef> List(std::vector<std::string>& errors) override;
+
+  // One non-blocking generic netlink socket per interface, all requests sent
+  // at once and answered in one poll() loop, each until its own deadline.
+  // Never throws; every failure is a result's error.
+  std::vector<ReadResult> Read(const std::vector<ReadRequest>& requests) override;
+
+ private:
+  Options options_;
+};
+
+}  // namespace wgx

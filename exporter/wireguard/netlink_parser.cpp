@@ -1,0 +1,610 @@
+#include "exporter/wireguard/netlink_parser.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/time_types.h>
+#include <linux/wireguard.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+namespace wgx::netlink {
+namespace {
+
+ParseError Malformed(std::string what) {
+  return ParseError{EBADMSG, "malformed netlink answer: " + std::move(what)};
+}
+
+std::string ErrnoText(int error_number) {
+  // strerrordesc_np is thread-safe, unlike strerror.
+  const char* text = strerrordesc_np(error_number);
+  if (text != nullptr) return text;
+  return "error " + std::to_string(error_number);
+}
+
+// Calls `visit(attr)` for each attribute in [payload, payload + length).
+// `visit` returns false to stop with an error it has already recorded. Bytes
+// left over that do not form a whole attribute make the input malformed:
+// libmnl's own iteration would silently stop there.
+template <typename Visit>
+bool ForEachAttribute(const void* payload, std::size_t length, Visit&& visit) {
+  if (length > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+  const auto* attr = static_cast<const nlattr*>(payload);
+  int remaining = static_cast<int>(length);
+  while (mnl_attr_ok(attr, remaining)) {
+    if (!visit(attr)) return false;
+    remaining -= static_cast<int>(MNL_ALIGN(attr->nla_len));
+    attr = mnl_attr_next(attr);
+  }
+  return remaining <= 0;
+}
+
+template <typename Visit>
+bool ForEachNested(const nlattr* nest, Visit&& visit) {
+  return ForEachAttribute(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest),
+                          std::forward<Visit>(visit));
+}
+
+bool HasLength(const nlattr* attr, std::size_t length) {
+  return mnl_attr_get_payload_len(attr) == length;
+}
+
+bool Valid(const nlattr* attr, mnl_attr_data_type type) {
+  return mnl_attr_validate(attr, type) == 0;
+}
+
+// A NUL-terminated string attribute, bounded by its payload.
+std::optional<std::string_view> StringAttribute(const nlattr* attr) {
+  if (!Valid(attr, MNL_TYPE_NUL_STRING)) return std::nullopt;
+  const char* text = mnl_attr_get_str(attr);
+  return std::string_view(text, strnlen(text, mnl_attr_get_payload_len(attr)));
+}
+
+// Notes what was malformed and returns false, to stop an attribute walk.
+bool RecordProblem(std::string& problem, const char* what) {
+  problem = what;
+  return false;
+}
+
+bool AllZero(const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  std::uint8_t acc = 0;
+  for (std::size_t i = 0; i < size; ++i) acc |= bytes[i];
+  return acc == 0;
+}
+
+// Netlink headers are read in place, so the bytes must be 4-aligned. Receive
+// buffers always are; arbitrary spans (fuzzers, tests) are copied first.
+class AlignedView {
+ public:
+  explicit AlignedView(std::span<std::uint8_t> bytes) : bytes_(bytes) {
+    if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(nlmsghdr) != 0) {
+      copy_.assign(bytes.begin(), bytes.end());
+      bytes_ = std::span<std::uint8_t>(copy_);
+    }
+  }
+  ~AlignedView() { SecureWipe(copy_.data(), copy_.size()); }
+  AlignedView(const AlignedView&) = delete;
+  AlignedView& operator=(const AlignedView&) = delete;
+
+  const std::uint8_t* data() const { return bytes_.data(); }
+  std::size_t size() const { return bytes_.size(); }
+
+ private:
+  std::span<std::uint8_t> bytes_;
+  std::vector<std::uint8_t> copy_;
+};
+
+// Walks the messages of one received buffer. Control messages (errors, done,
+// acknowledgements) are handled here; every other message goes to
+// `parse_data`, which returns false after recording an error.
+template <typename ParseData>
+FeedStatus WalkMessages(std::span<std::uint8_t> received, std::uint32_t sequence, ParseError& error,
+                        ParseData&& parse_data) {
+  AlignedView view(received);
+  std::size_t offset = 0;
+  while (offset < view.size()) {
+    // Checked here rather than with mnl_nlmsg_ok(), which casts the length to
+    // int and so lets a length above 2 GiB through.
+    const std::size_t remaining = view.size() - offset;
+    const auto* message = reinterpret_cast<const nlmsghdr*>(view.data() + offset);
+    if (remaining < sizeof(nlmsghdr) || message->nlmsg_len < sizeof(nlmsghdr) ||
+        message->nlmsg_len > remaining) {
+      error = Malformed("truncated message");
+      return FeedStatus::kError;
+    }
+    offset += std::min<std::size_t>(MNL_ALIGN(message->nlmsg_len), remaining);
+    if (sequence != 0 && message->nlmsg_seq != sequence) {
+      error = Malformed("answer to another request (sequence " +
+                        std::to_string(message->nlmsg_seq) + ")");
+      return FeedStatus::kError;
+    }
+    if ((message->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
+      error = ParseError{EINTR, "the dump was interrupted by a concurrent change"};
+      return FeedStatus::kError;
+    }
+    switch (message->nlmsg_type) {
+      case NLMSG_NOOP:
+        break;
+      case NLMSG_ERROR: {
+        if (mnl_nlmsg_get_payload_len(message) < sizeof(nlmsgerr)) {
+          error = Malformed("short error message");
+          return FeedStatus::kError;
+        }
+        const auto* answer = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
+        if (answer->error == 0) return FeedStatus::kDone;  // acknowledgement
+        if (answer->error == std::numeric_limits<int>::min()) {
+          error = Malformed("error number out of range");
+          return FeedStatus::kError;
+        }
+        const int error_number = answer->error < 0 ? -answer->error : answer->error;
+        error = ParseError{error_number, ErrnoText(error_number)};
+        return FeedStatus::kError;
+      }
+      case NLMSG_DONE: {
+        // A dump that failed part way reports its errno here.
+        if (mnl_nlmsg_get_payload_len(message) >= sizeof(int)) {
+          int status = 0;
+          std::memcpy(&status, mnl_nlmsg_get_payload(message), sizeof status);
+          if (status < 0 && status != std::numeric_limits<int>::min()) {
+            error = ParseError{-status, ErrnoText(-status)};
+            return FeedStatus::kError;
+          }
+        }
+        return FeedStatus::kDone;
+      }
+      case NLMSG_OVERRUN:
+        error = ParseError{ENOBUFS, "netlink overrun: messages were lost"};
+        return FeedStatus::kError;
+      default:
+        if (!parse_data(message)) return FeedStatus::kError;
+        break;
+    }
+  }
+  return FeedStatus::kNeedMore;
+}
+
+bool ParseAllowedIp(const nlattr* nest, AllowedIp& allowed_ip, std::string& problem) {
+  auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
+  bool has_family = false, has_address = false, has_cidr = false;
+  std::size_t address_length = 0;
+  const bool well_formed = ForEachNested(nest, [&](const nlattr* attr) {
+    switch (mnl_attr_get_type(attr)) {
+      case WGALLOWEDIP_A_FAMILY:
+        if (!Valid(attr, MNL_TYPE_U16)) return fail("allowed IP family");
+        allowed_ip.family = mnl_attr_get_u16(attr);
+        has_family = true;
+        break;
+      case WGALLOWEDIP_A_IPADDR:
+        address_length = mnl_attr_get_payload_len(attr);
+        if (address_length != 4 && address_length != 16) {
+          return fail("allowed IP address length");
+        }
+        std::memcpy(allowed_ip.address.data(), mnl_attr_get_payload(attr), address_length);
+        has_address = true;
+        break;
+      case WGALLOWEDIP_A_CIDR_MASK:
+        if (!Valid(attr, MNL_TYPE_U8)) return fail("allowed IP prefix length");
+        allowed_ip.cidr = mnl_attr_get_u8(attr);
+        has_cidr = true;
+        break;
+      default:
+        break;
+    }
+    return true;
+  });
+  if (!well_formed) {
+    if (problem.empty()) problem = "allowed IP attributes";
+    return false;
+  }
+  if (!has_family || !has_address || !has_cidr) {
+    problem = "allowed IP without family, address or prefix length";
+    return false;
+  }
+  const bool fits =
+      (allowed_ip.family == AF_INET && address_length == 4 && allowed_ip.cidr <= 32) ||
+      (allowed_ip.family == AF_INET6 && address_length == 16 && allowed_ip.cidr <= 128);
+  if (!fits) {
+    problem = "allowed IP family, address and prefix length disagree";
+    return false;
+  }
+  return true;
+}
+
+bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
+  auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
+  bool has_public_key = false;
+  const bool well_formed = ForEachNested(nest, [&](const nlattr* attr) {
+    switch (mnl_attr_get_type(attr)) {
+      case WGPEER_A_PUBLIC_KEY:
+        if (!HasLength(attr, kKeyLength)) return fail("peer public key length");
+        std::memcpy(peer.public_key.bytes.data(), mnl_attr_get_payload(attr), kKeyLength);
+        has_public_key = true;
+        break;
+      case WGPEER_A_PRESHARED_KEY:
+        // Only whether one is set leaves this function; the bytes are wiped
+        // with the receive buffer.
+        if (!HasLength(attr, kKeyLength)) return fail("preshared key length");
+        peer.has_preshared_key = !AllZero(mnl_attr_get_payload(attr), kKeyLength);
+        break;
+      case WGPEER_A_ENDPOINT: {
+        const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+        auto endpoint = FormatEndpoint({bytes, mnl_attr_get_payload_len(attr)});
+        if (!endpoint) return fail("peer endpoint");
+        peer.endpoint = std::move(*endpoint);
+        break;
+      }
+      case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+        if (!Valid(attr, MNL_TYPE_U16)) return fail("persistent keepalive interval");
+        peer.persistent_keepalive_interval = mnl_attr_get_u16(attr);
+        break;
+      case WGPEER_A_LAST_HANDSHAKE_TIME: {
+        __kernel_timespec time{};
+        if (!HasLength(attr, sizeof time)) return fail("last handshake time length");
+        std::memcpy(&time, mnl_attr_get_payload(attr), sizeof time);
+        peer.last_handshake_seconds = time.tv_sec;
+        peer.last_handshake_nanoseconds = time.tv_nsec;
+        break;
+      }
+      case WGPEER_A_RX_BYTES:
+        if (!Valid(attr, MNL_TYPE_U64)) return fail("receive bytes");
+        peer.receive_bytes = mnl_attr_get_u64(attr);
+        break;
+      case WGPEER_A_TX_BYTES:
+        if (!Valid(attr, MNL_TYPE_U64)) return fail("transmit bytes");
+        peer.transmit_bytes = mnl_attr_get_u64(attr);
+        break;
+      case WGPEER_A_PROTOCOL_VERSION:
+        if (!Valid(attr, MNL_TYPE_U32)) return fail("protocol version");
+        break;
+      case WGPEER_A_ALLOWEDIPS:
+        if (!Valid(attr, MNL_TYPE_NESTED)) return fail("allowed IPs");
+        return ForEachNested(attr, [&](const nlattr* entry) {
+          AllowedIp allowed_ip;
+          if (!ParseAllowedIp(entry, allowed_ip, problem)) return false;
+          peer.allowed_ips.push_back(allowed_ip);
+          return true;
+        });
+      default:
+        break;  // newer kernels may add attributes; they do not change these
+    }
+    return true;
+  });
+  if (!well_formed) {
+    if (problem.empty()) problem = "peer attributes";
+    return false;
+  }
+  if (!has_public_key) {
+    problem = "peer without public key";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+DeviceDumpParser::DeviceDumpParser(std::string_view interface_name, std::uint16_t family_id,
+                                   std::uint32_t sequence)
+    : family_id_(family_id), sequence_(sequence) {
+  device_.name = std::string(interface_name);
+  device_.implementation = Implementation::kKernel;
+}
+
+FeedStatus DeviceDumpParser::Feed(std::span<std::uint8_t> received) {
+  if (status_ == FeedStatus::kNeedMore) {
+    status_ = WalkMessages(received, sequence_, error_,
+                           [this](const nlmsghdr* message) { return ParseMessage(message); });
+  }
+  SecureWipe(received.data(), received.size());
+  return status_;
+}
+
+std::optional<Device> DeviceDumpParser::TakeDevice() {
+  if (status_ != FeedStatus::kDone) return std::nullopt;
+  return std::move(device_);
+}
+
+bool DeviceDumpParser::ParseMessage(const nlmsghdr* message) {
+  if (family_id_ != 0 && message->nlmsg_type != family_id_) {
+    error_ = Malformed("message of type " + std::to_string(message->nlmsg_type) +
+                       " in a WireGuard answer");
+    return false;
+  }
+  if (mnl_nlmsg_get_payload_len(message) < GENL_HDRLEN) {
+    error_ = Malformed("short generic netlink header");
+    return false;
+  }
+  std::string problem;
+  auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
+  const bool well_formed = ForEachAttribute(
+      mnl_nlmsg_get_payload_offset(message, GENL_HDRLEN),
+      mnl_nlmsg_get_payload_len(message) - GENL_HDRLEN, [&](const nlattr* attr) {
+        switch (mnl_attr_get_type(attr)) {
+          case WGDEVICE_A_IFINDEX:
+            if (!Valid(attr, MNL_TYPE_U32)) return fail("interface index");
+            break;
+          case WGDEVICE_A_IFNAME:
+            if (!StringAttribute(attr)) return fail("interface name");
+            break;
+          case WGDEVICE_A_PRIVATE_KEY:
+            // Checked for shape only and never copied: it stays in the receive
+            // buffer, which Feed() wipes.
+            if (!HasLength(attr, kKeyLength)) return fail("private key length");
+            break;
+          case WGDEVICE_A_PUBLIC_KEY: {
+            if (!HasLength(attr, kKeyLength)) return fail("public key length");
+            Key key;
+            std::memcpy(key.bytes.data(), mnl_attr_get_payload(attr), kKeyLength);
+            if (key.IsZero()) {
+              device_.public_key.reset();
+            } else {
+              device_.public_key = key;
+            }
+            break;
+          }
+          case WGDEVICE_A_LISTEN_PORT:
+            if (!Valid(attr, MNL_TYPE_U16)) return fail("listen port");
+            device_.listen_port = mnl_attr_get_u16(attr);
+            break;
+          case WGDEVICE_A_FWMARK:
+            if (!Valid(attr, MNL_TYPE_U32)) return fail("firewall mark");
+            device_.fwmark = mnl_attr_get_u32(attr);
+            break;
+          case WGDEVICE_A_PEERS:
+            if (!Valid(attr, MNL_TYPE_NESTED)) return fail("peer list");
+            return ForEachNested(attr, [&](const nlattr* nest) {
+              Peer peer;
+              if (!ParsePeer(nest, peer, problem)) return false;
+              // A peer whose allowed IPs did not fit one message continues in
+              // the next one with only its public key and the rest of them.
+              if (!device_.peers.empty() && device_.peers.back().public_key == peer.public_key) {
+                auto& into = device_.peers.back().allowed_ips;
+                into.insert(into.end(), peer.allowed_ips.begin(), peer.allowed_ips.end());
+              } else {
+                device_.peers.push_back(std::move(peer));
+              }
+              return true;
+            });
+          default:
+            break;
+        }
+        return true;
+      });
+  if (!well_formed) {
+    error_ = Malformed(problem.empty() ? "device attributes" : problem);
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+LinkDumpParser::LinkDumpParser(std::uint32_t sequence) : sequence_(sequence) {}
+
+FeedStatus LinkDumpParser::Feed(std::span<std::uint8_t> received) {
+  if (status_ == FeedStatus::kNeedMore) {
+    status_ = WalkMessages(received, sequence_, error_,
+                           [this](const nlmsghdr* message) { return ParseMessage(message); });
+  }
+  return status_;
+}
+
+bool LinkDumpParser::ParseMessage(const nlmsghdr* message) {
+  if (message->nlmsg_type != RTM_NEWLINK) return true;
+  if (mnl_nlmsg_get_payload_len(message) < sizeof(ifinfomsg)) {
+    error_ = Malformed("short link message");
+    return false;
+  }
+  std::optional<std::string_view> name;
+  bool is_wireguard = false;
+  std::string problem;
+  auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
+  const bool well_formed = ForEachAttribute(
+      mnl_nlmsg_get_payload_offset(message, sizeof(ifinfomsg)),
+      mnl_nlmsg_get_payload_len(message) - MNL_ALIGN(sizeof(ifinfomsg)), [&](const nlattr* attr) {
+        switch (mnl_attr_get_type(attr)) {
+          case IFLA_IFNAME:
+            name = StringAttribute(attr);
+            if (!name) return fail("link name");
+            break;
+          case IFLA_LINKINFO:
+            if (!Valid(attr, MNL_TYPE_NESTED)) return fail("link info");
+            return ForEachNested(attr, [&](const nlattr* info) {
+              if (mnl_attr_get_type(info) != IFLA_INFO_KIND) return true;
+              auto kind = StringAttribute(info);
+              if (!kind) return fail("link kind");
+              is_wireguard = *kind == WG_GENL_NAME;
+              return true;
+            });
+          default:
+            break;
+        }
+        return true;
+      });
+  if (!well_formed) {
+    error_ = Malformed(problem.empty() ? "link attributes" : problem);
+    return false;
+  }
+  if (is_wireguard && name && !name->empty()) links_.emplace_back(*name);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+FamilyReplyParser::FamilyReplyParser(std::string_view family_name, std::uint32_t sequence)
+    : family_name_(family_name), sequence_(sequence) {}
+
+FeedStatus FamilyReplyParser::Feed(std::span<std::uint8_t> received) {
+  if (status_ == FeedStatus::kNeedMore) {
+    status_ = WalkMessages(received, sequence_, error_,
+                           [this](const nlmsghdr* message) { return ParseMessage(message); });
+    if (status_ == FeedStatus::kDone && family_id_ == 0) {
+      status_ = FeedStatus::kError;
+      error_ = ParseError{ENOENT, "no generic netlink family \"" + family_name_ + "\""};
+    }
+  }
+  return status_;
+}
+
+bool FamilyReplyParser::ParseMessage(const nlmsghdr* message) {
+  if (message->nlmsg_type != GENL_ID_CTRL) return true;
+  if (mnl_nlmsg_get_payload_len(message) < GENL_HDRLEN) {
+    error_ = Malformed("short generic netlink header");
+    return false;
+  }
+  std::optional<std::uint16_t> id;
+  std::optional<std::string_view> name;
+  std::string problem;
+  auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
+  const bool well_formed =
+      ForEachAttribute(mnl_nlmsg_get_payload_offset(message, GENL_HDRLEN),
+                       mnl_nlmsg_get_payload_len(message) - GENL_HDRLEN, [&](const nlattr* attr) {
+                         switch (mnl_attr_get_type(attr)) {
+                           case CTRL_ATTR_FAMILY_ID:
+                             if (!Valid(attr, MNL_TYPE_U16)) return fail("family id");
+                             id = mnl_attr_get_u16(attr);
+                             break;
+                           case CTRL_ATTR_FAMILY_NAME:
+                             name = StringAttribute(attr);
+                             if (!name) return fail("family name");
+                             break;
+                           default:
+                             break;
+                         }
+                         return true;
+                       });
+  if (!well_formed) {
+    error_ = Malformed(problem.empty() ? "family attributes" : problem);
+    return false;
+  }
+  if (id && name && *name == family_name_) family_id_ = *id;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+bool SendableName(std::string_view name, std::size_t max_length) {
+  return !name.empty() && name.size() <= max_length && name.find('\0') == std::string_view::npos;
+}
+
+// Room for one request message; requests are tiny.
+constexpr std::size_t kRequestBufferSize = 256;
+
+std::vector<std::uint8_t> Finish(std::vector<std::uint8_t>& buffer, const nlmsghdr* message) {
+  buffer.resize(message->nlmsg_len);
+  return std::move(buffer);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> BuildGetDeviceRequest(std::string_view interface_name,
+                                                std::uint16_t family_id, std::uint32_t sequence) {
+  if (!SendableName(interface_name, IFNAMSIZ - 1)) return {};
+  std::vector<std::uint8_t> buffer(kRequestBufferSize);
+  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
+  message->nlmsg_type = family_id;
+  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  message->nlmsg_seq = sequence;
+  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
+  genl->cmd = WG_CMD_GET_DEVICE;
+  genl->version = WG_GENL_VERSION;
+  const std::string name(interface_name);
+  mnl_attr_put_strz(message, WGDEVICE_A_IFNAME, name.c_str());
+  return Finish(buffer, message);
+}
+
+std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
+                                                std::uint32_t sequence) {
+  if (!SendableName(family_name, GENL_NAMSIZ - 1)) return {};
+  std::vector<std::uint8_t> buffer(kRequestBufferSize);
+  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
+  message->nlmsg_type = GENL_ID_CTRL;
+  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  message->nlmsg_seq = sequence;
+  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
+  genl->cmd = CTRL_CMD_GETFAMILY;
+  genl->version = 1;
+  const std::string name(family_name);
+  mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
+  return Finish(buffer, message);
+}
+
+std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence) {
+  std::vector<std::uint8_t> buffer(kRequestBufferSize);
+  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
+  message->nlmsg_type = RTM_GETLINK;
+  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  message->nlmsg_seq = sequence;
+  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
+  link->ifi_family = AF_UNSPEC;
+  // Asks the kernel to send only WireGuard links. A kernel that does not know
+  // the kind (module not loaded) ignores the filter, so the parser still
+  // checks every link's kind itself.
+  nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
+  mnl_attr_put_strz(message, IFLA_INFO_KIND, WG_GENL_NAME);
+  mnl_attr_nest_end(message, info);
+  return Finish(buffer, message);
+}
+
+DeviceDumpResult ParseDeviceDump(std::string_view interface_name, std::uint16_t family_id,
+                                 std::uint32_t sequence,
+                                 std::span<const std::span<std::uint8_t>> buffers) {
+  DeviceDumpParser parser(interface_name, family_id, sequence);
+  for (const auto& buffer : buffers) parser.Feed(buffer);
+  DeviceDumpResult result;
+  if (parser.status() == FeedStatus::kNeedMore) {
+    result.error = Malformed("the answer ended before NLMSG_DONE");
+  } else {
+    result.error = parser.error();
+    result.device = parser.TakeDevice();
+  }
+  return result;
+}
+
+std::optional<std::string> FormatEndpoint(std::span<const std::uint8_t> sockaddr_bytes) {
+  sa_family_t family = AF_UNSPEC;
+  if (sockaddr_bytes.size() < sizeof family) return std::nullopt;
+  std::memcpy(&family, sockaddr_bytes.data(), sizeof family);
+  char address[INET6_ADDRSTRLEN] = {};
+  std::string text;
+  if (family == AF_INET && sockaddr_bytes.size() == sizeof(sockaddr_in)) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, sockaddr_bytes.data(), sizeof v4);
+    if (inet_ntop(AF_INET, &v4.sin_addr, address, sizeof address) == nullptr) return std::nullopt;
+    text = address;
+    text += ':';
+    text += std::to_string(ntohs(v4.sin_port));
+    return text;
+  }
+  if (family == AF_INET6 && sockaddr_bytes.size() == sizeof(sockaddr_in6)) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, sockaddr_bytes.data(), sizeof v6);
+    if (inet_ntop(AF_INET6, &v6.sin6_addr, address, sizeof address) == nullptr) return std::nullopt;
+    text = '[';
+    text += address;
+    if (v6.sin6_scope_id != 0) {
+      text += '%';
+      text += std::to_string(v6.sin6_scope_id);
+    }
+    text += "]:";
+    text += std::to_string(ntohs(v6.sin6_port));
+    return text;
+  }
+  return std::nullopt;
+}
+
+}  // namespace wgx::netlink
