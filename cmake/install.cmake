@@ -18,6 +18,11 @@
 #   cmake --install BUILD --component assets --prefix DIR
 # works without building the exporter.
 
+# `cpack` and the `install` target install what is built instead of first
+# building every target (tests and benchmarks included); build the exporter
+# before packaging it.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 set(WGX_PACKAGE_NAME wireguard-exporter)
 set(WGX_ASSET_DATADIR ${CMAKE_INSTALL_DATADIR}/wireguard_exporter)
 set(WGX_ASSET_DOCDIR ${CMAKE_INSTALL_DATADIR}/doc/${WGX_PACKAGE_NAME})
@@ -73,13 +78,13 @@ install(CODE "
   string(REPLACE \"/etc/default/\" \"\${wgx_etc}/default/\" wgx_unit \"\${wgx_unit}\")
   set(wgx_stage \"${CMAKE_CURRENT_BINARY_DIR}/wgx-install-stage\")
   file(WRITE \"\${wgx_stage}/${WGX_PACKAGE_NAME}.service\" \"\${wgx_unit}\")
-  file(INSTALL DESTINATION \"\$ENV{DESTDIR}\${wgx_prefix}/lib/systemd/system\"
+  file(INSTALL DESTINATION \"\${wgx_prefix}/lib/systemd/system\"
        TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
        FILES \"\${wgx_stage}/${WGX_PACKAGE_NAME}.service\")
-  file(INSTALL DESTINATION \"\$ENV{DESTDIR}\${wgx_etc}/wireguard_exporter\"
+  file(INSTALL DESTINATION \"\${wgx_etc}/wireguard_exporter\"
        TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
        FILES \"${WGX_SRC}/systemd/wireguard-exporter.yml\" RENAME config.yml)
-  file(INSTALL DESTINATION \"\$ENV{DESTDIR}\${wgx_etc}/default\"
+  file(INSTALL DESTINATION \"\${wgx_etc}/default\"
        TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
        FILES \"${WGX_SRC}/systemd/wireguard-exporter.default\" RENAME ${WGX_PACKAGE_NAME})
 " COMPONENT assets)
@@ -108,6 +113,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # Shared-library dependencies come from dpkg-shlibdeps (libcivetweb1,
 # libyaml-cpp0.7, libspdlog1.10, libmnl0, libssl3, libcrypt1, libdeflate0, ...).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd (>= 247)")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "wireguard-tools, prometheus, prometheus-alertmanager")
 

@@ -13,7 +13,7 @@ echo "built $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 dpkg-deb -c "$deb" | awk '{print $1, $6}' | sed 's#\./#/#' > "$tmp/contents"
 rc=0
 expect() {  # expect MODE PATH
-  grep -qxF "$1 $2" "$tmp/contents" || { echo "FAIL: no '$1 $2' in the package"; rc=1; }
+  grep -qxF -e "$1 $2" "$tmp/contents" || { echo "FAIL: no '$1 $2' in the package"; rc=1; }
 }
 expect -rwxr-xr-x /usr/bin/wireguard_exporter
 expect -rw-r--r-- /usr/lib/systemd/system/wireguard-exporter.service

@@ -77,8 +77,10 @@ def _regular_escape(value):
 
 
 def _special_regex_escape(value):
+    # Two backslashes in the query text: one for the PromQL string, one for
+    # the regex.
     value = value.replace("\\", "\\\\\\\\")
-    return _regular_escape(REGEX_SPECIAL.sub(lambda m: "\\\\" + m.group(0), value))
+    return REGEX_SPECIAL.sub(lambda m: "\\\\" + m.group(0), value)
 
 
 def format_value(definition, value):
