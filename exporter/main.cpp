@@ -1,1 +1,135 @@
-int main() { return 0; }
+// wireguard_exporter: flags, logging, wiring and the process lifecycle. The
+// main thread only waits for signals; every scrape does its own work on the
+// HTTP thread that serves it.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exporter/config/config_store.h"
+#include "exporter/http/flags.h"
+#include "exporter/http/logging.h"
+#include "exporter/http/server.h"
+#include "exporter/http/web_config.h"
+#include "exporter/metrics/collector.h"
+#include "exporter/wireguard/combined_source.h"
+#include "exporter/wireguard/kernel_source.h"
+#include "exporter/wireguard/userspace_source.h"
+
+namespace {
+
+constexpr char kVersion[] = WGX_VERSION;
+constexpr char kRevision[] = WGX_REVISION;
+
+int Run(const wgx::Options& options) {
+  wgx::SetUpLogging(options.log_format, options.log_level);
+
+  wgx::ConfigStore store(options.config_file);
+  if (auto error = store.LoadInitial()) {
+    if (options.config_check) {
+      std::fprintf(stderr, "%s\n", error->ToString().c_str());
+      return 1;
+    }
+    spdlog::error("cannot load the configuration: {}", error->ToString());
+    return 1;
+  }
+  if (options.config_check) {
+    std::printf("%s: configuration is valid\n",
+                options.config_file ? options.config_file->c_str() : "built-in defaults");
+    return 0;
+  }
+
+  wgx::WebAuth auth(options.web_config_file);
+  if (auto error = auth.LoadInitial()) {
+    spdlog::error("cannot load the web configuration: {}", error->ToString());
+    return 1;
+  }
+
+  // Signals go to the main thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client that hangs up mid-answer must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<wgx::DeviceSource> userspace;
+  std::unique_ptr<wgx::DeviceSource> kernel;
+  if (options.read_userspace)
+    userspace = std::make_unique<wgx::UserspaceSource>(options.socket_dir);
+  if (options.read_kernel) kernel = std::make_unique<wgx::KernelSource>();
+  wgx::CombinedSource source(std::move(userspace), std::move(kernel));
+  wgx::Collector collector(
+      store, source, [] { return std::chrono::system_clock::now(); },
+      wgx::BuildInfo{kVersion, kRevision});
+
+  auto reload = [&store]() -> std::optional<wgx::ConfigError> { return store.Reload(); };
+  wgx::ServerOptions server_options;
+  server_options.listening_ports =
+      std::get<std::string>(wgx::ToCivetListeningPort(options.listen_address));
+  server_options.telemetry_path = options.telemetry_path;
+  server_options.enable_lifecycle = options.enable_lifecycle;
+  server_options.max_requests = options.max_requests;
+  server_options.version = kVersion;
+  wgx::HttpServer server(server_options, {[&collector] { return collector.Collect(); }, reload},
+                         auth);
+  if (auto error = server.Start()) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  spdlog::info("wireguard_exporter {} (revision {}) listening on {}, metrics at {}", kVersion,
+               kRevision, options.listen_address, options.telemetry_path);
+  if (options.config_file) {
+    spdlog::info("configuration from {}", *options.config_file);
+  } else {
+    spdlog::info("no --config.file: exporting every WireGuard interface found");
+  }
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP received, reloading the configuration");
+      if (auto error = store.Reload()) {
+        spdlog::error("reload failed, the previous configuration stays in use: {}",
+                      error->ToString());
+      }
+      continue;
+    }
+    spdlog::info("{} received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.Stop();
+    return 0;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = wgx::ParseFlags(args);
+  if (auto* error = std::get_if<wgx::FlagError>(&parsed)) {
+    std::fprintf(stderr, "wireguard_exporter: error: %s, try --help\n", error->message.c_str());
+    return 2;
+  }
+  const auto& options = std::get<wgx::Options>(parsed);
+  if (options.show_help) {
+    std::fputs(wgx::UsageText().c_str(), stdout);
+    return 0;
+  }
+  if (options.show_version) {
+    std::printf("wireguard_exporter, version %s (revision: %s)\n", kVersion, kRevision);
+    return 0;
+  }
+  try {
+    return Run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wireguard_exporter: fatal: %s\n", e.what());
+    return 1;
+  }
+}
