@@ -171,6 +171,14 @@ int HttpServer::Handle(mg_connection* conn) {
   const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
   const bool is_get = method == "GET" || method == "HEAD";
 
+  // No endpoint reads a request body. Keeping such a connection alive would
+  // make civetweb drain the body first, on this worker thread, for as long as
+  // the client keeps sending: a handful of endless bodies would hold every
+  // thread. Closing after the answer bounds that to the linger timeout.
+  if (info->content_length > 0 || mg_get_header(conn, "Transfer-Encoding") != nullptr) {
+    mg_disable_connection_keep_alive(conn);
+  }
+
   if (auth_.Check(path, mg_get_header(conn, "Authorization")) == WebAuth::Decision::kDeny) {
     Send(conn, 401, kTextPlain, "Unauthorized\n",
          "WWW-Authenticate: Basic realm=\"wireguard_exporter\"");
