@@ -1,5 +1,7 @@
 #include "exporter/metrics/collector.h"
 
+#include "exporter/metrics/address_text.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -319,8 +321,10 @@ PeerLabelArena BuildPeerLabels(const std::vector<InterfaceView>& views) {
   for (const InterfaceView& view : views) {
     if (const Device* device = view.device()) {
       peers += device->peers.size();
-      // labels + `,public_key="<44>",name=""`; names and peer labels may add more.
-      estimate += device->peers.size() * (view.labels.size() + 72);
+      // labels + `,public_key="<44>",name=""` (66 bytes), with room for a
+      // name: growing the arena would copy it and briefly hold it twice. Room
+      // that goes unused is never touched, so it costs address space, not RSS.
+      estimate += device->peers.size() * (view.labels.size() + 66 + 48);
     }
   }
   arena.text.reserve(estimate);
@@ -488,7 +492,7 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
                       // Addresses and prefix lengths need no escaping.
                       for (std::size_t i = 0; i < peer.allowed_ips.size(); ++i) {
                         if (i > 0) out.push_back(',');
-                        peer.allowed_ips[i].AppendTo(out);
+                        AppendAllowedIp(out, peer.allowed_ips[i]);
                       }
                       out.append("\"} 1");
                     });
@@ -562,9 +566,14 @@ bool StreamExposition(const Config& config, const std::vector<InterfaceReading>&
                       std::chrono::system_clock::time_point now, const ReloadStatus& reload,
                       const BuildInfo& build, double scrape_duration_seconds,
                       std::size_t chunk_bytes, const ExpositionSink& sink) {
+  // A small exposition needs no full chunk; a large one fills chunks of
+  // `chunk_bytes` plus the sample that crossed the line.
+  std::size_t peers = 0;
+  for (const InterfaceReading& reading : readings) {
+    if (reading.result.device) peers += reading.result.device->peers.size();
+  }
   std::string buffer;
-  // A sample is at most a few hundred bytes past the flush point.
-  buffer.reserve(chunk_bytes + 4096);
+  buffer.reserve(std::min(chunk_bytes, peers * 1024 + 8192) + 4096);
   Output output(buffer, chunk_bytes, &sink);
   Render(config, readings, now, reload, build, scrape_duration_seconds, output);
   output.Flush();
