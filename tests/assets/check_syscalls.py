@@ -102,7 +102,7 @@ def main(unit_path, binary):
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         exporter_pid = None
         try:
-            exporter_pid = wgnet.wait_until(lambda: _child_of(tracer.pid), 10,
+            exporter_pid = wgnet.wait_until(lambda: _child_running(tracer.pid, binary), 10,
                                             what="exporter under strace")
 
             def get(path, data=None, headers=None):
@@ -164,13 +164,21 @@ def main(unit_path, binary):
     return 0
 
 
-def _child_of(pid):
+def _child_running(pid, binary):
+    """The PID of the child of `pid` that runs `binary` (strace also forks
+    short-lived children of its own to probe the kernel)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = f.read().split()
+            children = [int(c) for c in f.read().split()]
     except OSError:
         return None
-    return int(children[0]) if children else None
+    for child in children:
+        try:
+            if os.readlink(f"/proc/{child}/exe") == os.path.realpath(binary):
+                return child
+        except OSError:
+            continue
+    return None
 
 
 def _answers(get, path):
