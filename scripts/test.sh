@@ -10,6 +10,7 @@ jobs=$(nproc)
 
 passed=0
 failed=0
+skipped=0
 failed_stages=()
 stage() {  # stage NAME COMMAND...: runs one stage and tallies its ctest counts
   local name=$1; shift
@@ -20,29 +21,62 @@ stage() {  # stage NAME COMMAND...: runs one stage and tallies its ctest counts
   local rc=${PIPESTATUS[0]}
   local line
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
+  # ctest counts a skipped test among the passed ones; this tally does not.
+  local skips
+  skips=$(grep -cE '^ *[0-9]+ - .*\(Skipped\)$' "$log")
   rm -f "$log"
   if [ -n "$line" ]; then
     local total fails
     total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
     fails=$(sed -E 's/.*passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
-    passed=$((passed + total - fails))
+    passed=$((passed + total - fails - skips))
     failed=$((failed + fails))
+    skipped=$((skipped + skips))
   elif [ "$rc" -ne 0 ]; then
     failed=$((failed + 1))
   fi
   [ "$rc" -eq 0 ] || failed_stages+=("$name")
 }
 
-build() {  # build DIR CMAKE-ARGS...
+build() {  # build DIR [-DCACHE=VALUE...] [--target T...]
   local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null &&
-    cmake --build "$dir" -j"$jobs"
+  local defs=() targets=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --target) shift; while [ $# -gt 0 ]; do targets+=(--target "$1"); shift; done ;;
+      *) defs+=("$1"); shift ;;
+    esac
+  done
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${defs[@]}" >/dev/null &&
+    cmake --build "$dir" -j"$jobs" "${targets[@]}"
 }
+
+unit_targets=(--target wireguard_tests config_tests metrics_tests http_tests)
+unit_labels='^(wireguard|config|metrics|http)$'
 
 stage "build" build build
 stage "tests" ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
 
+# The unit and concurrency tests again under AddressSanitizer with
+# UndefinedBehaviorSanitizer, then under ThreadSanitizer: any report fails.
+if [ "${WGX_SKIP_SANITIZERS:-0}" != 1 ]; then
+  stage "build asan+ubsan" build build-asan -DWGX_SANITIZE=address,undefined \
+    -DWGX_BUILD_BENCHMARKS=OFF "${unit_targets[@]}"
+  stage "tests asan+ubsan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -L "$unit_labels" --timeout 900
+  stage "build tsan" build build-tsan -DWGX_SANITIZE=thread -DWGX_BUILD_BENCHMARKS=OFF \
+    "${unit_targets[@]}"
+  stage "tests tsan" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L "$unit_labels" --timeout 900
+fi
+
+# Every parser under libFuzzer for a bounded time (WGX_FUZZ_SECONDS each).
+if [ "${WGX_SKIP_FUZZ:-0}" != 1 ]; then
+  stage "fuzz" scripts/fuzz.sh "${WGX_FUZZ_SECONDS:-30}"
+fi
+
 echo
 for s in "${failed_stages[@]}"; do echo "FAILED stage: $s"; done
-echo "tests: ${passed} passed, ${failed} failed"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "${#failed_stages[@]}" -eq 0 ]
