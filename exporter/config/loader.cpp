@@ -71,12 +71,13 @@ class LoadFailure : public std::exception {
   ConfigError error_;
 };
 
-// One "key: value" of a mapping, with where it was written.
+// One "key: value" of a mapping, with where it was written. Members are const
+// because YAML::Node's assignment may throw: entries are only constructed.
 struct Entry {
-  std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
-  std::string path;  // "interfaces[0].read_timeout", for messages
+  const std::string key;
+  const YAML::Node key_node;
+  const YAML::Node value;
+  const std::string path;  // "interfaces[0].read_timeout", for messages
 };
 
 std::string TypeName(const YAML::Node& node) {
@@ -226,7 +227,7 @@ class Loader {
 
   // A value left empty ("key:" and nothing) has no position of its own in
   // yaml-cpp (it reports the next token's), so point at its key instead.
-  [[noreturn]] void Fail(const Entry& entry, std::string message) const {
+  [[noreturn]] void Fail(const Entry& entry, const std::string& message) const {
     Fail(entry.value.IsNull() ? entry.key_node : entry.value, entry.path + ": " + message);
   }
 
@@ -404,7 +405,7 @@ class Loader {
     if (!RequireMapOrNull(section)) return;
     ForEachEntry(section.value, "wg_quick.", "wg_quick", {"directory"}, [&](const Entry& entry) {
       wg_quick_directory_ = PathValue(entry);
-      wg_quick_directory_entry_ = entry;
+      wg_quick_directory_entry_.emplace(entry);
     });
     if (!wg_quick_directory_) return;
     // Recorded before listing it, so a file added meanwhile still triggers
@@ -513,11 +514,11 @@ class Loader {
       std::optional<Entry> key_entry, name_entry, labels_entry;
       ForEachEntry(node, where + ".", where, {"public_key", "name", "labels"}, [&](Entry entry) {
         if (entry.key == "public_key")
-          key_entry = std::move(entry);
+          key_entry.emplace(std::move(entry));
         else if (entry.key == "name")
-          name_entry = std::move(entry);
+          name_entry.emplace(std::move(entry));
         else
-          labels_entry = std::move(entry);
+          labels_entry.emplace(std::move(entry));
       });
       if (!key_entry) Fail(node, where + ": a peer needs a public_key");
       const std::string key_text = String(*key_entry);

@@ -406,6 +406,7 @@ TEST(ConfigStore, ReadersSeeWholeSnapshotsWhileTheFileAlternates) {
   std::atomic<long> writes{0};
   std::atomic<long> seen_a{0}, seen_b{0}, mixed{0};
   std::vector<std::thread> readers;
+  readers.reserve(kReaders);
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&] {
       while (!stop.load(std::memory_order_relaxed)) {
