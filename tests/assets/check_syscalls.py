@@ -131,12 +131,17 @@ def main(unit_path, binary):
                 print("\n".join(tail))
                 return 1
         finally:
+            # Kill the traced exporter first: killing strace alone would leave
+            # it running, detached.
             if tracer.poll() is None:
-                if exporter_pid:
+                for pid in set(_children(tracer.pid)) | {exporter_pid} - {None}:
                     with contextlib.suppress(OSError):
-                        os.kill(exporter_pid, signal.SIGKILL)
-                tracer.kill()
-                tracer.wait(10)
+                        os.kill(pid, signal.SIGKILL)
+                try:
+                    tracer.wait(10)
+                except subprocess.TimeoutExpired:
+                    tracer.kill()
+                    tracer.wait(10)
 
         with open(trace) as f:
             lines = f.read().splitlines()
@@ -164,15 +169,18 @@ def main(unit_path, binary):
     return 0
 
 
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
 def _child_running(pid, binary):
     """The PID of the child of `pid` that runs `binary` (strace also forks
     short-lived children of its own to probe the kernel)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
-    except OSError:
-        return None
-    for child in children:
+    for child in _children(pid):
         try:
             if os.readlink(f"/proc/{child}/exe") == os.path.realpath(binary):
                 return child
