@@ -3,15 +3,17 @@
 # needed) with a small initramfs holding the WireGuard modules, wg(8), setpriv
 # and the exporter, and checks the exporter against real kernel WireGuard.
 #
-# Usage: run_vm_test.sh EXPORTER_BINARY WORK_DIR
+# Usage: run_vm_test.sh EXPORTER_BINARY NETLINK_CAPTURE_BINARY WORK_DIR
 # The kernel package is downloaded once with apt-get into a cache outside the
 # source tree: $WGX_KERNEL_CACHE, else /var/cache/wireguard-exporter-test when
 # writable, else ~/.cache/wireguard-exporter-test.
 # Exit codes: 0 passed, 1 failed, 77 skipped (qemu cannot run here at all).
 set -euo pipefail
 
-exporter=${1:?usage: run_vm_test.sh EXPORTER_BINARY WORK_DIR}
-work=${2:?usage: run_vm_test.sh EXPORTER_BINARY WORK_DIR}
+usage="usage: run_vm_test.sh EXPORTER_BINARY NETLINK_CAPTURE_BINARY WORK_DIR"
+exporter=${1:?$usage}
+capture_tool=${2:?$usage}
+work=${3:?$usage}
 here=$(cd "$(dirname "$0")" && pwd)
 started=$(date +%s.%N)
 
@@ -34,6 +36,7 @@ for tool in busybox wg setpriv depmod modprobe dpkg-deb apt-get apt-cache cpio g
   command -v "$tool" > /dev/null || die "$tool is missing; run scripts/install-deps.sh test"
 done
 [ -x "$exporter" ] || die "exporter binary $exporter does not exist"
+[ -x "$capture_tool" ] || die "capture tool $capture_tool does not exist"
 busybox_path=$(command -v busybox)
 ldd "$busybox_path" > /dev/null 2>&1 && die "$busybox_path is not static; install busybox-static"
 
@@ -119,8 +122,9 @@ copy_program() {
 copy_program "$(command -v wg)" /usr/bin/wg
 copy_program "$(command -v setpriv)" /usr/bin/setpriv
 copy_program "$exporter" /usr/bin/wireguard_exporter
+copy_program "$capture_tool" /usr/bin/netlink_capture
 # Debug information only makes the initramfs larger.
-strip --strip-debug "$stage/usr/bin/wireguard_exporter" 2> /dev/null || true
+strip --strip-debug "$stage/usr/bin/wireguard_exporter" "$stage/usr/bin/netlink_capture" 2> /dev/null || true
 echo "nobody:x:65534:65534:nobody:/nonexistent:/bin/false" > "$stage/etc/passwd"
 echo "nogroup:x:65534:" > "$stage/etc/group"
 install -m 0755 "$here/vm_init.sh" "$stage/init"
@@ -144,10 +148,23 @@ boot_seconds=$(echo "$(date +%s.%N) $boot_started" | awk '{ printf "%.1f", $1 - 
 # --- results ----------------------------------------------------------------
 # The firmware's terminal escapes may precede the first line.
 tr -d '\r' < "$console" | grep -o 'WGXVM .*' > "$work/results.txt" || true
-sed 's/^WGXVM /  /' "$work/results.txt"
+grep -v '^WGXVM CAPTURE ' "$work/results.txt" | sed 's/^WGXVM /  /'
+
+# Recorded netlink answers: decoded into the work directory, and into
+# $WGX_UPDATE_NETLINK_FIXTURES when set (tests/data/netlink to refresh them).
+mkdir -p "$work/captures"
+for name in links family device-wgcap; do
+  tr -d '\r' < "$console" |
+    awk -v name="$name" '$0 ~ "WGXVM CAPTURE END " name "$" { on = 0 } on { print } $0 ~ "WGXVM CAPTURE BEGIN " name "$" { on = 1 }' |
+    base64 -d > "$work/captures/kernel-6.1-$name.bin" 2> /dev/null || true
+  if [ -n "${WGX_UPDATE_NETLINK_FIXTURES:-}" ] && [ -s "$work/captures/kernel-6.1-$name.bin" ]; then
+    cp "$work/captures/kernel-6.1-$name.bin" "$WGX_UPDATE_NETLINK_FIXTURES/"
+    say "wrote $WGX_UPDATE_NETLINK_FIXTURES/kernel-6.1-$name.bin"
+  fi
+done
 
 # Every check the VM must report; a missing one fails like a failed one.
-required=(modules handshake big_device_config exporter_start wg0_info wg1_info wg0_up wg1_up
+required=(modules capture_links capture_family capture_device-wgcap handshake big_device_config exporter_start wg0_info wg1_info wg0_up wg1_up
   wg0_labels handshake_online handshake_age handshake_timestamp handshake_bytes handshake_endpoint
   never_age never_online never_timestamp big_device_peers big_device_peer_count
   big_device_allowed_ips big_device_matches_wg added_interface added_interface_info

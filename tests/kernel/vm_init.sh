@@ -47,6 +47,35 @@ pass modules "$(wc -l < /lib/modules/load-order) modules loaded"
 ip link set lo up
 at modules_loaded
 
+# --- real netlink answers, recorded for the parser's unit tests ---------------
+# Fixed keys, so the tests know what to expect. Peer 2's 1,500 allowed IPs
+# need more than one netlink message.
+umask 077
+echo "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=" > capture.key
+echo "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=" > capture.psk
+umask 022
+awk 'BEGIN { for (j = 0; j < 1500; j++) printf "%s10.50.%d.%d/32", (j ? "," : ""), int(j / 256), j % 256 }' > capture-ips
+ip link add wgcap type wireguard
+wg set wgcap listen-port 51999 fwmark 0x1234 private-key capture.key \
+  peer 000001AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= preshared-key capture.psk \
+    endpoint 192.0.2.1:51820 persistent-keepalive 25 allowed-ips 10.0.0.1/32,fd00::1/128 \
+  peer 000002AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= endpoint "[2001:db8::2]:51821" \
+    allowed-ips "$(cat capture-ips)" \
+  peer 000003AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= allowed-ips 10.3.0.0/16
+for what in links family "device wgcap"; do
+  name=$(echo "$what" | tr ' ' '-')
+  # shellcheck disable=SC2086 # $what is the command and its argument
+  if netlink_capture $what > "capture-$name.bin"; then
+    echo "WGXVM CAPTURE BEGIN $name"
+    base64 "capture-$name.bin"
+    echo "WGXVM CAPTURE END $name"
+    pass "capture_$name" "$(wc -c < "capture-$name.bin") bytes"
+  else
+    fail "capture_$name" "netlink_capture $what"
+  fi
+done
+ip link del wgcap
+
 umask 077
 for k in a b c d; do wg genkey > $k.key; wg pubkey < $k.key > $k.pub; done
 umask 022
