@@ -12,13 +12,13 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 cd /tmp || exit 1
 
 pass() { echo "WGXVM PASS $*"; }
-at() { info "at_$1 $(cut -d' ' -f1 /proc/uptime)"; }  # progress, with seconds since boot
 FAILED=
 fail() {
   echo "WGXVM FAIL $*"
   FAILED=1
 }
 info() { echo "WGXVM INFO $*"; }
+at() { info "at_$1 $(cut -d' ' -f1 /proc/uptime)"; }  # progress, with seconds since boot
 check() {  # check NAME DETAIL COMMAND...: PASS when the command succeeds
   name=$1 detail=$2
   shift 2
@@ -150,14 +150,14 @@ series() {
 value() { series "$@" | head -n 1 | awk '{ print $NF }'; }
 # busybox wget crashes with its own -T, so timeout(1) bounds it instead.
 scrape() {  # scrape PORT FILE
-  timeout 60 wget -q -O "$2" "http://127.0.0.1:$1/metrics"
+  timeout 120 wget -q -O "$2" "http://127.0.0.1:$1/metrics"
 }
 # The same, less wg1's 14,000 peer series: emulated CPUs grep slowly.
 scrape_small() {  # scrape_small PORT FILE
   scrape "$1" "$2.full" && grep -v '^wireguard_peer_.*interface="wg1"' "$2.full" > "$2"
 }
 wait_ready() {  # wait_ready PORT
-  for _ in $(seq 1 60); do
+  for _ in $(seq 1 240); do  # up to two minutes: emulation on a busy host is slow
     timeout 5 wget -q -O /dev/null "http://127.0.0.1:$1/-/healthy" 2> /dev/null && return 0
     sleep 0.5
   done
