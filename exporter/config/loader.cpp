@@ -1,6 +1,7 @@
 #include "exporter/config/loader.h"
 
 #include <fnmatch.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <unordered_set>
 #include <utility>
 
@@ -166,6 +168,35 @@ std::optional<std::string> GlobProblem(std::string_view pattern) {
   return std::nullopt;
 }
 
+// Where a second YAML document starts, if the text holds more than one.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last_start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark last_start = YAML::Mark::null_mark();
+};
+
+std::optional<YAML::Mark> SecondDocumentStart(std::string_view yaml) {
+  std::istringstream in{std::string(yaml)};
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  int documents = 0;
+  while (documents < 2 && parser.HandleNextDocument(counter)) ++documents;
+  if (documents < 2) return std::nullopt;
+  return counter.last_start;
+}
+
 class Loader {
  public:
   Loader(std::string file_name, std::vector<FileStamp>& sources)
@@ -174,18 +205,24 @@ class Loader {
         sources_(sources) {}
 
   std::shared_ptr<Config> Load(std::string_view yaml) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<YAML::Mark> second_document;
     try {
-      documents = YAML::LoadAll(std::string(yaml));
+      // Not YAML::LoadAll: yaml-cpp 0.7 loops forever, allocating, on some
+      // inputs with stray top-level punctuation (",%"). Walking the documents
+      // with a handler that builds nothing ends on the same inputs.
+      second_document = SecondDocumentStart(yaml);
+      if (!second_document) root = YAML::Load(std::string(yaml));
     } catch (const YAML::ParserException& e) {
       throw LoadFailure(ErrorAt(e.mark, "YAML syntax error: " + e.msg));
     }
     config_ = std::make_shared<Config>();
-    if (documents.size() > 1) {
-      Fail(documents[1], "the file holds more than one YAML document; put everything in one");
+    if (second_document) {
+      throw LoadFailure(ErrorAt(*second_document,
+                                "the file holds more than one YAML document; put everything in "
+                                "one"));
     }
-    if (documents.empty() || documents[0].IsNull()) return config_;  // empty file: defaults
-    const YAML::Node& root = documents[0];
+    if (!root || root.IsNull()) return config_;  // empty file: defaults
     if (!root.IsMap()) {
       Fail(root, "the configuration must be a mapping with the keys " +
                      JoinNames(std::initializer_list<std::string_view>{

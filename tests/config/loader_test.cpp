@@ -444,8 +444,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"SyntaxTab", "defaults:\n\tread_timeout: 1s\n", 2, 14,
                 "YAML syntax error: illegal map value"},
         BadCase{"SyntaxUnknownAlias", "discover: *nothing\n", 1, 11, "YAML syntax error"},
-        BadCase{"TwoDocuments", "discover: true\n---\ndiscover: false\n", 3, 1,
-                "more than one YAML document"}),
+        // Reported at the "---" that starts the second document.
+        BadCase{"TwoDocuments", "discover: true\n---\ndiscover: false\n", 2, 1,
+                "more than one YAML document"},
+        // yaml-cpp 0.7's LoadAll never returns on this one; it must be an error.
+        BadCase{"StrayTopLevelPunctuation", ",%", 1, 1, "more than one YAML document"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
 
 TEST(Loader, ParseFailureLeavesNothingHalfApplied) {

@@ -64,6 +64,16 @@ TEST(WebConfigTest, RejectsBadFilesWithLocation) {
   EXPECT_EQ(e.column, 10);
   EXPECT_NE(e.message.find("not a bcrypt hash"), std::string::npos);
 
+  // A cost that would keep the first login busy for hours is refused at load.
+  e = ErrorOf(
+      "basic_auth_users:\n  alice: $2b$24$JqAA3ikF4x26Uh0MkGrqWe1dNpisEN6/TLf9mezmBQY2U/ybrY7l2\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_NE(e.message.find("has bcrypt cost 24; use a cost from 4 to 14"), std::string::npos)
+      << e.message;
+  e = ErrorOf(
+      "basic_auth_users:\n  alice: $2y$10$JqAA3ikF4x26Uh0MkGrqWe1dNpisEN6/TLf9mezmBQY2U/ybrY7l!\n");
+  EXPECT_NE(e.message.find("is not a bcrypt hash"), std::string::npos) << e.message;
+
   e = ErrorOf("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n");
   EXPECT_EQ(e.line, 1);
   EXPECT_NE(e.message.find("TLS is not supported"), std::string::npos);
