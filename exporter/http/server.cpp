@@ -53,20 +53,37 @@ std::string LandingPage(const ServerOptions& o) {
 
 }  // namespace
 
-std::string GzipCompress(std::string_view text) {
+namespace {
+
+// A gzip member in a buffer allocated for the worst case. The buffer is
+// never cleared: only the pages the compressor writes become resident, where
+// a std::string resized to the bound would zero-fill (and so map) the whole
+// worst case, as large as the uncompressed exposition, on every scrape.
+struct GzipOutput {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;  // 0 when compression failed
+
+  std::string_view view() const { return std::string_view(data.get(), size); }
+};
+
+GzipOutput CompressGzip(std::string_view text) {
   struct Free {
     void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
   };
   thread_local std::unique_ptr<libdeflate_compressor, Free> compressor(
       libdeflate_alloc_compressor(1));
-  std::string out;
+  GzipOutput out;
   if (!compressor) return out;
-  out.resize(libdeflate_gzip_compress_bound(compressor.get(), text.size()));
-  const std::size_t n =
-      libdeflate_gzip_compress(compressor.get(), text.data(), text.size(), out.data(), out.size());
-  out.resize(n);
+  const std::size_t bound = libdeflate_gzip_compress_bound(compressor.get(), text.size());
+  out.data = std::make_unique_for_overwrite<char[]>(bound);
+  out.size =
+      libdeflate_gzip_compress(compressor.get(), text.data(), text.size(), out.data.get(), bound);
   return out;
 }
+
+}  // namespace
+
+std::string GzipCompress(std::string_view text) { return std::string(CompressGzip(text).view()); }
 
 HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
     : options_(std::move(options)), handlers_(std::move(handlers)), auth_(auth) {}
@@ -238,9 +255,12 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
   }
   std::string text = handlers_.collect();
   if (!head && AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) {
-    const std::string gz = GzipCompress(text);
-    if (!gz.empty()) {
-      Send(conn, 200, kExposition, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding");
+    const GzipOutput gz = CompressGzip(text);
+    if (gz.size > 0) {
+      // Only the compressed copy is sent; free the text before the send,
+      // which lasts as long as the client takes to read.
+      std::string().swap(text);
+      Send(conn, 200, kExposition, gz.view(), "Content-Encoding: gzip\r\nVary: Accept-Encoding");
       return;
     }
   }
