@@ -417,7 +417,7 @@ def report(results, family_rows, family_size, log):
             f"{p50['plain'] / p50['raw']:8.2f} | {p50['gzip'] / p50['wg']:7.2f} "
             f"{p50['gzip'] / p50['raw']:8.2f}")
     log("")
-    log("Sizes and the exporter's resources (CPU = utime+stime of the whole process per scrape)")
+    log("Sizes and the exporter's resources (CPU = on-CPU time of all exporter threads per scrape)")
     log(f"{'size':>9} | {'exp bytes':>11} {'gzip bytes':>11} {'wg bytes':>10} {'raw bytes':>10} | "
         f"{'cpu ms':>7} {'cpu gz ms':>9} | {'peak RSS MiB':>12}")
     for r in results:
