@@ -118,7 +118,7 @@ void BM_RenderExposition(benchmark::State& state) {
   const std::size_t samples = CountSamples(out);
   const std::size_t bytes = out.size();
   const auto start = bench::AllocationsSoFar();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop idiom
     out.clear();
     RenderExposition(gateway.config, gateway.readings,
                      std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload,
@@ -153,10 +153,10 @@ void BM_StreamExposition(benchmark::State& state) {
     return true;
   };
   const auto start = bench::AllocationsSoFar();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop idiom
     StreamExposition(gateway.config, gateway.readings,
                      std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload,
-                     build, 0.01, 256 * 1024, sink);
+                     build, 0.01, std::size_t{256} * 1024, sink);
   }
   benchmark::DoNotOptimize(streamed);
   ReportCounters(state, gateway.peers, samples, bytes, bench::AllocationsSince(start));
@@ -177,7 +177,7 @@ void BM_PrometheusCppPeerFamilies(benchmark::State& state) {
   const prometheus::TextSerializer serializer;
   std::size_t bytes = 0;
   const auto start = bench::AllocationsSoFar();
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop idiom
     std::vector<prometheus::MetricFamily> families(7);
     const char* names[] = {"wireguard_peer_last_handshake_timestamp_seconds",
                            "wireguard_peer_last_handshake_age_seconds",

@@ -42,7 +42,7 @@ char* WriteHexGroup(char* p, std::uint16_t value) {
 // The same steps as glibc's inet_ntop6, so the text is identical.
 char* WriteIpv6(char* p, const std::uint8_t* bytes) {
   std::uint16_t words[8];
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     words[i] = static_cast<std::uint16_t>((bytes[2 * i] << 8) | bytes[2 * i + 1]);
   }
   int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;

@@ -65,7 +65,7 @@ class Collector {
 
   // As Collect(), but streams the exposition to `sink` in pieces of about
   // `chunk_bytes`. Returns false when the sink stopped it.
-  bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = 256 * 1024);
+  bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = std::size_t{256} * 1024);
 
  private:
   struct Scrape {

@@ -326,8 +326,7 @@ TEST_F(CollectorTest, ScrapeDurationCoversTheRead) {
 
 TEST_F(CollectorTest, StreamingCollectWritesTheSameExposition) {
   ConfigStore store(std::nullopt);
-  std::vector<Peer> peers;
-  for (int i = 0; i < 100; ++i) peers.push_back(MakePeer(static_cast<std::uint8_t>(i)));
+  const std::vector<Peer> peers = MakePeers(100);
   source_.Add(MakeDevice("wg0", Implementation::kKernel, peers));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
   const std::string whole = collector.Collect();

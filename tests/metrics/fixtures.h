@@ -45,6 +45,14 @@ inline Peer MakePeer(std::uint8_t seed) {
   return peer;
 }
 
+// `count` peers (at most 256) with distinct keys.
+inline std::vector<Peer> MakePeers(int count) {
+  std::vector<Peer> peers;
+  peers.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) peers.push_back(MakePeer(static_cast<std::uint8_t>(i)));
+  return peers;
+}
+
 inline Device MakeDevice(std::string name, Implementation implementation, std::vector<Peer> peers) {
   Device device;
   device.name = std::move(name);

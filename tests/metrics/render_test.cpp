@@ -113,6 +113,7 @@ TEST(RenderExpositionTest, AppendsToTheBuffer) {
 }
 
 TEST(RenderExpositionTest, PassesPromtoolCheck) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs during this test.
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "promtool is not installed";
   }
@@ -470,8 +471,7 @@ TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
 }
 
 TEST(StreamExpositionTest, SinkCanStopTheRender) {
-  std::vector<Peer> peers;
-  for (int i = 0; i < 200; ++i) peers.push_back(MakePeer(static_cast<std::uint8_t>(i)));
+  const std::vector<Peer> peers = MakePeers(200);
   const std::vector<InterfaceReading> readings = {
       ReadingOf(MakeDevice("wg0", Implementation::kKernel, peers))};
   int calls = 0;
