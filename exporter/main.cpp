@@ -31,15 +31,15 @@ int Run(const wgx::Options& options) {
   wgx::ConfigStore store(options.config_file);
   if (auto error = store.LoadInitial()) {
     if (options.config_check) {
-      std::fprintf(stderr, "%s\n", error->ToString().c_str());
+      (void)std::fprintf(stderr, "%s\n", error->ToString().c_str());
       return 1;
     }
     spdlog::error("cannot load the configuration: {}", error->ToString());
     return 1;
   }
   if (options.config_check) {
-    std::printf("%s: configuration is valid\n",
-                options.config_file ? options.config_file->c_str() : "built-in defaults");
+    (void)std::printf("%s: configuration is valid\n",
+                      options.config_file ? options.config_file->c_str() : "built-in defaults");
     return 0;
   }
 
@@ -57,7 +57,7 @@ int Run(const wgx::Options& options) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A client that hangs up mid-answer must not kill the process.
-  signal(SIGPIPE, SIG_IGN);
+  (void)signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<wgx::DeviceSource> userspace;
   std::unique_ptr<wgx::DeviceSource> kernel;
@@ -111,25 +111,29 @@ int Run(const wgx::Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = wgx::ParseFlags(args);
-  if (auto* error = std::get_if<wgx::FlagError>(&parsed)) {
-    std::fprintf(stderr, "wireguard_exporter: error: %s, try --help\n", error->message.c_str());
-    return 2;
-  }
-  const auto& options = std::get<wgx::Options>(parsed);
-  if (options.show_help) {
-    std::fputs(wgx::UsageText().c_str(), stdout);
-    return 0;
-  }
-  if (options.show_version) {
-    std::printf("wireguard_exporter, version %s (revision: %s)\n", kVersion, kRevision);
-    return 0;
-  }
+  // Nothing may escape main as an exception: say what failed and exit 1.
   try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto parsed = wgx::ParseFlags(args);
+    if (auto* error = std::get_if<wgx::FlagError>(&parsed)) {
+      (void)std::fprintf(stderr, "wireguard_exporter: error: %s, try --help\n",
+                         error->message.c_str());
+      return 2;
+    }
+    const auto& options = std::get<wgx::Options>(parsed);
+    if (options.show_help) {
+      (void)std::fputs(wgx::UsageText().c_str(), stdout);
+      return 0;
+    }
+    if (options.show_version) {
+      (void)std::printf("wireguard_exporter, version %s (revision: %s)\n", kVersion, kRevision);
+      return 0;
+    }
     return Run(options);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "wireguard_exporter: fatal: %s\n", e.what());
-    return 1;
+    (void)std::fprintf(stderr, "wireguard_exporter: fatal: %s\n", e.what());
+  } catch (...) {
+    (void)std::fprintf(stderr, "wireguard_exporter: fatal: unknown error\n");
   }
+  return 1;
 }

@@ -70,7 +70,7 @@ class StructuredFormatter final : public spdlog::formatter {
     gmtime_r(&secs, &tm);
     char ts[40];
     const std::size_t n = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(ts + n, sizeof ts - n, ".%03dZ", millis);
+    (void)std::snprintf(ts + n, sizeof ts - n, ".%03dZ", millis);
     const std::string_view text(msg.payload.data(), msg.payload.size());
     if (json_) {
       dest.append(std::string_view("{\"ts\":\""));

@@ -179,7 +179,7 @@ std::variant<WebConfig, ConfigError> ParseWebConfig(std::string_view yaml,
           }
           if (std::string problem = BcryptHashProblem(hash); !problem.empty()) {
             return ErrorAt(file_name, u.second.Mark(),
-                           "basic_auth_users: the password of \"" + user + "\" " + problem);
+                           "basic_auth_users: the password of \"" + user + "\" " += problem);
           }
           if (!config.basic_auth_users.emplace(user, hash).second) {
             return ErrorAt(file_name, u.first.Mark(),
