@@ -71,6 +71,23 @@ if [ "${WGX_SKIP_SANITIZERS:-0}" != 1 ]; then
     ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L "$unit_labels" --timeout 900
 fi
 
+# Style and static analysis: clang-format over every C++ file, clang-tidy
+# (the repo's .clang-tidy, warnings are errors) over the exporter's sources.
+lint() {
+  local bad
+  bad=$(git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run -Werror 2>&1 | grep -c 'error:')
+  echo "clang-format: ${bad} problem(s)"
+  git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run -Werror || return 1
+  run-clang-tidy -p build -j "$jobs" -quiet "$(pwd)/exporter/" >/tmp/wgx-clang-tidy.log 2>&1
+  local rc=$?
+  grep -E '^/.*(warning|error):' /tmp/wgx-clang-tidy.log | sort -u
+  echo "clang-tidy: exit ${rc}"
+  return $rc
+}
+if [ "${WGX_SKIP_LINT:-0}" != 1 ]; then
+  stage "lint" lint
+fi
+
 # Every parser under libFuzzer for a bounded time (WGX_FUZZ_SECONDS each).
 if [ "${WGX_SKIP_FUZZ:-0}" != 1 ]; then
   stage "fuzz" scripts/fuzz.sh "${WGX_FUZZ_SECONDS:-30}"

@@ -9,8 +9,8 @@ namespace wgx {
 
 void AllowedIp::AppendTo(std::string& out) const {
   char buf[INET6_ADDRSTRLEN + 8];
-  if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, address.data(), buf,
-                sizeof buf) == nullptr) {
+  if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, address.data(), buf, sizeof buf) ==
+      nullptr) {
     return;
   }
   out.append(buf);

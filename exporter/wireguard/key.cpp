@@ -42,16 +42,15 @@ void Key::AppendBase64(std::string& out) const {
   char* p = out.data() + start;
   std::size_t i = 0;
   for (; i + 3 <= kKeyLength; i += 3) {
-    const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) |
-                            (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    const std::uint32_t v =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
     *p++ = kBase64Alphabet[(v >> 18) & 63];
     *p++ = kBase64Alphabet[(v >> 12) & 63];
     *p++ = kBase64Alphabet[(v >> 6) & 63];
     *p++ = kBase64Alphabet[v & 63];
   }
   // 32 = 30 + 2: two bytes left, one '=' of padding.
-  const std::uint32_t v =
-      (std::uint32_t{bytes[30]} << 16) | (std::uint32_t{bytes[31]} << 8);
+  const std::uint32_t v = (std::uint32_t{bytes[30]} << 16) | (std::uint32_t{bytes[31]} << 8);
   *p++ = kBase64Alphabet[(v >> 18) & 63];
   *p++ = kBase64Alphabet[(v >> 12) & 63];
   *p++ = kBase64Alphabet[(v >> 6) & 63];
@@ -121,8 +120,7 @@ std::optional<Key> PublicKeyFromPrivate(const Key& private_key) {
   if (private_key.IsZero()) return std::nullopt;
   // X25519 clamps the scalar itself, as WireGuard does.
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr,
-                                   private_key.bytes.data(), kKeyLength),
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.bytes.data(), kKeyLength),
       &EVP_PKEY_free);
   if (!pkey) return std::nullopt;
   Key public_key;
