@@ -390,6 +390,14 @@ class CoreEndToEnd(unittest.TestCase):
         self.assertEqual(self.exporter.get("/-/ready")[0], 200)
         self.assertEqual(self.exporter.get("/no-such-page")[0], 404)
 
+    def test_live_scrape_passes_promtool(self):
+        """A real scrape, handshaken and never-handshaken peers included, is valid exposition."""
+        scrape = self.exporter.scrape()
+        self.assertIn("+Inf", scrape.text, "the never-handshaken peer is in this scrape")
+        check = subprocess.run(["promtool", "check", "metrics"], input=scrape.text,
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+
     def test_telemetry_path_flag(self):
         exporter, _ = self.private_exporter(extra_args=["--web.telemetry-path=/wg-metrics"])
         status, _, body = exporter.get("/")
