@@ -22,7 +22,9 @@ struct ServerOptions {
   std::string telemetry_path = "/metrics";
   bool enable_lifecycle = false;
   int max_requests = 40;
-  int threads = 16;
+  // civetweb holds one worker per open connection, idle or not: enough that
+  // a few dozen slow or idle clients cannot keep a scrape waiting.
+  int threads = 64;
   int request_timeout_ms = 10'000;
   std::string version;
 };
