@@ -23,7 +23,7 @@ stage() {  # stage NAME COMMAND...: runs one stage and tallies its ctest counts
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
   # ctest counts a skipped test among the passed ones; this tally does not.
   local skips
-  skips=$(grep -cE '^ *[0-9]+ - .*\(Skipped\)$' "$log")
+  skips=$(grep -cE '^[[:space:]]*[0-9]+ - .*\(Skipped\)$' "$log")
   rm -f "$log"
   if [ -n "$line" ]; then
     local total fails
