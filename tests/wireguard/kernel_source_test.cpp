@@ -64,25 +64,5 @@ TEST(KernelSourceTest, UnsendableNameFailsWithoutHarmingTheOthers) {
   EXPECT_THAT(results[1].error, kNotReadable);
 }
 
-TEST(KernelSourceTest, ListedInterfacesCanBeRead) {
-  KernelSource source;
-  std::vector<std::string> errors;
-  const auto interfaces = source.List(errors);
-  if (interfaces.empty()) GTEST_SKIP() << "no kernel WireGuard interface on this machine";
-  std::vector<ReadRequest> requests;
-  requests.reserve(interfaces.size());
-  for (const InterfaceRef& ref : interfaces) requests.push_back(Request(ref.name));
-  const auto results = source.Read(requests);
-  ASSERT_EQ(results.size(), requests.size());
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].device) {
-      EXPECT_THAT(results[i].error, kNotReadable);
-      continue;
-    }
-    EXPECT_EQ(results[i].device->name, requests[i].interface.name);
-    EXPECT_EQ(results[i].device->implementation, Implementation::kKernel);
-  }
-}
-
 }  // namespace
 }  // namespace wgx
