@@ -569,6 +569,11 @@ def main():
             interfaces.stop()
             interfaces = None
         report(results, family_rows, family_size, log)
+        with open("/proc/loadavg", encoding="ascii") as f:
+            log("")
+            log(f"load average {' '.join(f.read().split()[:3])} at the end (2 CPUs shared with "
+                "whatever else runs: compare ratios from the same run, not absolute times "
+                "across runs)")
         if output:
             log("")
             log(f"written to {os.path.relpath(output, ROOT)}")
