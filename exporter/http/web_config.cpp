@@ -78,40 +78,6 @@ constexpr char kDummyHash[] = "$2b$10$qnfM29tlcUErYgVpF6H4LeHf75LjjNIcRERRq8Ps7L
 
 }  // namespace
 
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=' && i + 4 == text.size() && j >= 2) {
-        v[j] = 0;
-        ++pad;
-      } else {
-        if (pad > 0) return std::nullopt;
-        v[j] = value(c);
-        if (v[j] < 0) return std::nullopt;
-      }
-    }
-    const unsigned w = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out.push_back(static_cast<char>(w >> 16));
-    if (pad < 2) out.push_back(static_cast<char>(w >> 8));
-    if (pad < 1) out.push_back(static_cast<char>(w));
-  }
-  return out;
-}
-
 std::variant<WebConfig, ConfigError> ParseWebConfig(std::string_view yaml,
                                                     const std::string& file_name) {
   WebConfig config;

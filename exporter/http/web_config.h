@@ -16,6 +16,7 @@
 
 #include "exporter/config/config.h"
 #include "exporter/config/loader.h"
+#include "exporter/wireguard/key.h"
 
 namespace wgx {
 
@@ -28,9 +29,6 @@ struct WebConfig {
 
 std::variant<WebConfig, ConfigError> ParseWebConfig(std::string_view yaml,
                                                     const std::string& file_name);
-
-// Decodes standard base64 (with padding); nullopt on malformed input.
-std::optional<std::string> DecodeBase64(std::string_view text);
 
 // Thread-safe owner of the current web config; re-reads the file when it
 // changes, keeping the last good one when the new one is bad.

@@ -112,6 +112,32 @@ std::size_t KeyHash::operator()(const Key& key) const noexcept {
   return h;
 }
 
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int j = 0; j < 4; ++j) {
+      const char c = text[i + j];
+      if (c == '=' && i + 4 == text.size() && j >= 2) {
+        v[j] = 0;
+        ++pad;
+      } else {
+        if (pad > 0) return std::nullopt;
+        v[j] = Base64Value(c);
+        if (v[j] < 0) return std::nullopt;
+      }
+    }
+    const unsigned w = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+    out.push_back(static_cast<char>(w >> 16));
+    if (pad < 2) out.push_back(static_cast<char>(w >> 8));
+    if (pad < 1) out.push_back(static_cast<char>(w));
+  }
+  return out;
+}
+
 void SecureWipe(void* data, std::size_t size) {
   if (data != nullptr && size > 0) OPENSSL_cleanse(data, size);
 }

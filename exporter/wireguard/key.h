@@ -34,6 +34,9 @@ struct KeyHash {
   std::size_t operator()(const Key& key) const noexcept;
 };
 
+// Decodes standard base64 of any length (with padding); nullopt when malformed.
+std::optional<std::string> DecodeBase64(std::string_view text);
+
 // Overwrites memory in a way the compiler may not optimise away.
 void SecureWipe(void* data, std::size_t size);
 inline void SecureWipe(std::string& s) { SecureWipe(s.data(), s.size()); }
