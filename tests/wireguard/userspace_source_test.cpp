@@ -4,11 +4,13 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -452,6 +454,54 @@ TEST(UserspaceSource, ListFindsSocketsOnly) {
   for (const InterfaceRef& ref : interfaces) {
     EXPECT_EQ(ref.implementation, Implementation::kUserspace);
   }
+}
+
+// wireguard-go makes its sockets root-only (srwx------): an exporter running
+// as another user without CAP_DAC_OVERRIDE is refused, and says so, while a
+// socket it may open in the same read still answers.
+TEST(UserspaceSource, SocketTheReaderMayNotOpen) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
+  TempDir dir;
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  const std::string good_answer = ReadFixture("many_peers.txt");
+  FakeUapiServer locked(dir.path(), "locked", {Behaviour::kAnswer, good_answer});
+  FakeUapiServer open(dir.path(), "open", {Behaviour::kAnswer, good_answer});
+  ASSERT_EQ(chmod((dir.path() + "/locked.sock").c_str(), 0700), 0);
+  ASSERT_EQ(chmod((dir.path() + "/open.sock").c_str(), 0777), 0);
+
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd from_child(pipe_fds[0]);
+  UniqueFd to_parent(pipe_fds[1]);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child only reads and reports; it never returns into the test runner.
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0) {
+      _exit(3);
+    }
+    UserspaceSource source(dir.path());
+    const auto results =
+        source.Read({Request("locked", milliseconds(1000)), Request("open", milliseconds(1000))});
+    const std::string report = results[0].error + "\n" +
+                               (results[1].device ? std::to_string(results[1].device->peers.size())
+                                                  : "error: " + results[1].error) +
+                               "\n";
+    _exit(write(to_parent.get(), report.data(), report.size()) ==
+                  static_cast<ssize_t>(report.size())
+              ? 0
+              : 4);
+  }
+  to_parent.reset();
+  std::string report;
+  char buf[512];
+  for (ssize_t n; (n = read(from_child.get(), buf, sizeof buf)) > 0;) report.append(buf, n);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(report, "connect: Permission denied\n40\n");
 }
 
 TEST(UserspaceSource, MissingDirectoryMeansNoInterfaces) {
