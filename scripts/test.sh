@@ -78,9 +78,13 @@ lint() {
   bad=$(git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run -Werror 2>&1 | grep -c 'error:')
   echo "clang-format: ${bad} problem(s)"
   git ls-files '*.cpp' '*.h' '*.c' | xargs clang-format --dry-run -Werror || return 1
-  run-clang-tidy -p build -j "$jobs" -quiet "$(pwd)/exporter/" >/tmp/wgx-clang-tidy.log 2>&1
+  local log
+  log=$(mktemp)
+  run-clang-tidy -p build -j "$jobs" -quiet "$(pwd)/exporter/" >"$log" 2>&1
   local rc=$?
-  grep -E '^/.*(warning|error):' /tmp/wgx-clang-tidy.log | sort -u
+  # run-clang-tidy colours its output; strip that before looking for findings.
+  sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E -A3 '^/.*(warning|error):'
+  rm -f "$log"
   echo "clang-tidy: exit ${rc}"
   return $rc
 }

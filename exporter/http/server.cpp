@@ -99,7 +99,8 @@ std::optional<std::string> HttpServer::Start() {
   // worker. One arena lets every scrape reuse the same memory; scrapes are
   // too few for contention on it to matter. Set before the workers start.
 #ifdef M_ARENA_MAX
-  mallopt(M_ARENA_MAX, 1);
+  // Runs before civetweb starts any thread, so no other thread can race it.
+  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe)
 #endif
   mg_init_library(0);
   const std::string threads = std::to_string(options_.threads);
