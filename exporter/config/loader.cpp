@@ -626,7 +626,7 @@ class Loader {
                             Quoted(interface_name) + ", named by " + file_name_ + ")";
             throw LoadFailure(std::move(error));
           } else {
-            return std::move(result);
+            return std::forward<decltype(result)>(result);
           }
         },
         std::move(parsed));
