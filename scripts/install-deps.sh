@@ -7,10 +7,10 @@ profile=${1:-all}
 build_pkgs=(
   build-essential cmake pkg-config
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libmnl-dev libssl-dev libcrypt-dev libdeflate-dev libisal-dev
+  libmnl-dev libssl-dev libcrypt-dev libisal-dev
 )
 test_pkgs=(
-  libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev libdeflate-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   wireguard-go wireguard-tools iproute2 procps curl python3 psmisc strace
   prometheus prometheus-alertmanager wrk

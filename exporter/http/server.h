@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "exporter/config/loader.h"
 #include "exporter/http/web_config.h"
@@ -30,7 +31,9 @@ struct ServerOptions {
 };
 
 struct ServerHandlers {
-  std::function<std::string()> collect;                // exposition text
+  // Scrapes and hands the exposition text to the sink piece by piece, in
+  // order; returns false when the sink stopped it (the client went away).
+  std::function<bool(const std::function<bool(std::string_view)>& sink)> collect;
   std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
 };
 
@@ -54,6 +57,11 @@ class HttpServer {
   void ServeMetrics(mg_connection* conn, bool head);
   void Send(mg_connection* conn, int status, const char* content_type, std::string_view body,
             const char* extra_header = nullptr);
+  // Content-Length is left out when `content_length` is empty.
+  void SendHeaders(mg_connection* conn, int status, const char* content_type,
+                   std::optional<std::size_t> content_length, const char* extra_header,
+                   const char* framing_header = nullptr);
+  class BodyStream;
 
   ServerOptions options_;
   ServerHandlers handlers_;
@@ -61,8 +69,5 @@ class HttpServer {
   mg_context* ctx_ = nullptr;
   std::atomic<int> in_flight_{0};
 };
-
-// Compresses `text` as a gzip member (level 1: scrapes favour speed).
-std::string GzipCompress(std::string_view text);
 
 }  // namespace wgx

@@ -2,15 +2,18 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <libdeflate.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace wgx {
 namespace {
@@ -57,6 +60,70 @@ Response Get(int port, const std::string& path, const std::string& extra = "") {
                  "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra + "\r\n");
 }
 
+// The body of a chunked answer; fails the test on a malformed framing.
+std::string Dechunk(std::string_view body) {
+  std::string out;
+  for (;;) {
+    const std::size_t line_end = body.find("\r\n");
+    if (line_end == std::string_view::npos) {
+      ADD_FAILURE() << "chunk size line missing";
+      return out;
+    }
+    const std::size_t size = std::stoul(std::string(body.substr(0, line_end)), nullptr, 16);
+    body.remove_prefix(line_end + 2);
+    if (size == 0) {
+      EXPECT_EQ(body, "\r\n") << "bad end of chunked body";
+      return out;
+    }
+    if (body.size() < size + 2 || body.substr(size, 2) != "\r\n") {
+      ADD_FAILURE() << "chunk of " << size << " bytes cut short";
+      return out;
+    }
+    out.append(body.substr(0, size));
+    body.remove_prefix(size + 2);
+  }
+}
+
+// Decodes one gzip member with zlib (not the library that wrote it) and
+// checks that the member is the whole input: a client that decodes only the
+// first member must still see everything.
+std::string Gunzip(std::string_view gz) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): zlib never writes its input
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  char buf[65536];
+  int status = Z_OK;
+  while (status == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    status = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  EXPECT_EQ(status, Z_STREAM_END) << "not a complete gzip member";
+  EXPECT_EQ(z.avail_in, 0u) << "bytes after the first gzip member";
+  inflateEnd(&z);
+  return out;
+}
+
+// `pieces` pieces of 64 KiB, each different, as the collector hands them on.
+std::string BigExposition(int pieces) {
+  std::string text;
+  for (int i = 0; i < pieces; ++i) {
+    std::string piece = "# piece " + std::to_string(i) + "\n";
+    while (piece.size() < 65536) {
+      piece += "wireguard_peer_online{interface=\"wg" + std::to_string(i) +
+               "\",public_key=\"" + std::to_string(piece.size() * 7919 % 100003) + "\"} 1\n";
+    }
+    piece.resize(65536);
+    piece.back() = '\n';
+    text += piece;
+  }
+  return text;
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void Start(bool lifecycle, std::optional<std::string> web_config = std::nullopt) {
@@ -68,9 +135,21 @@ class ServerTest : public ::testing::Test {
     options.version = "1.2.3";
     server_ = std::make_unique<HttpServer>(
         options,
-        ServerHandlers{[this] {
+        ServerHandlers{[this](const std::function<bool(std::string_view)>& sink) {
                          ++scrapes_;
-                         return std::string("# HELP up test\n# TYPE up gauge\nup 1\n");
+                         // Handed on in pieces of at most 64 KiB, as the
+                         // collector does with larger ones.
+                         std::string_view rest(exposition_);
+                         while (!rest.empty()) {
+                           const std::string_view piece = rest.substr(0, 65536);
+                           rest.remove_prefix(piece.size());
+                           if (!sink(piece)) {
+                             stopped_ = true;
+                             return false;
+                           }
+                           ++pieces_sent_;
+                         }
+                         return true;
                        },
                        [this]() -> std::optional<ConfigError> {
                          ++reloads_;
@@ -86,7 +165,10 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<WebAuth> auth_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
+  std::string exposition_ = "# HELP up test\n# TYPE up gauge\nup 1\n";
   std::atomic<int> scrapes_{0};
+  std::atomic<int> pieces_sent_{0};
+  std::atomic<bool> stopped_{false};
   std::atomic<int> reloads_{0};
   bool fail_reload_ = false;
 };
@@ -98,6 +180,11 @@ TEST_F(ServerTest, ServesMetricsWithExpositionContentType) {
   EXPECT_NE(r.headers.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
             std::string::npos);
   EXPECT_EQ(r.body, "# HELP up test\n# TYPE up gauge\nup 1\n");
+  // A small answer is sent whole, with its length.
+  EXPECT_NE(r.headers.find("Content-Length: " + std::to_string(r.body.size()) + "\r\n"),
+            std::string::npos)
+      << r.headers;
+  EXPECT_EQ(r.headers.find("Transfer-Encoding"), std::string::npos) << r.headers;
   EXPECT_EQ(scrapes_, 1);
 }
 
@@ -106,17 +193,107 @@ TEST_F(ServerTest, CompressesWhenAskedForGzip) {
   const Response r = Get(port_, "/metrics", "Accept-Encoding: gzip, deflate\r\n");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.headers.find("Content-Encoding: gzip"), std::string::npos);
-  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-  std::string out(4096, '\0');
-  size_t n = 0;
-  ASSERT_EQ(libdeflate_gzip_decompress(d, r.body.data(), r.body.size(), out.data(), out.size(), &n),
-            LIBDEFLATE_SUCCESS);
-  libdeflate_free_decompressor(d);
-  out.resize(n);
-  EXPECT_EQ(out, "# HELP up test\n# TYPE up gauge\nup 1\n");
+  EXPECT_NE(r.headers.find("Content-Length: " + std::to_string(r.body.size()) + "\r\n"),
+            std::string::npos)
+      << r.headers;
+  EXPECT_EQ(Gunzip(r.body), "# HELP up test\n# TYPE up gauge\nup 1\n");
 
   const Response refused = Get(port_, "/metrics", "Accept-Encoding: gzip;q=0\r\n");
   EXPECT_EQ(refused.headers.find("Content-Encoding: gzip"), std::string::npos);
+}
+
+// A large exposition is streamed, never held whole: chunked over HTTP/1.1.
+TEST_F(ServerTest, StreamsALargeExpositionInChunks) {
+  exposition_ = BigExposition(40);  // 2.5 MiB
+  Start(false);
+  const Response r = Get(port_, "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
+  EXPECT_EQ(r.headers.find("Content-Length"), std::string::npos) << r.headers;
+  EXPECT_EQ(Dechunk(r.body), exposition_);
+  EXPECT_EQ(pieces_sent_, 40);
+}
+
+TEST_F(ServerTest, StreamsALargeExpositionAsOneGzipMember) {
+  exposition_ = BigExposition(80);  // 5 MiB, several compressed pieces
+  Start(false);
+  const Response r = Get(port_, "/metrics", "Accept-Encoding: gzip\r\n");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Content-Encoding: gzip"), std::string::npos) << r.headers;
+  EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
+  const std::string gz = Dechunk(r.body);
+  EXPECT_LT(gz.size(), exposition_.size() / 3);
+  EXPECT_EQ(Gunzip(gz), exposition_);
+}
+
+// HTTP/1.0 has no chunked coding: the body ends where the connection closes.
+TEST_F(ServerTest, StreamsToAnHttp10ClientUntilClose) {
+  exposition_ = BigExposition(20);
+  Start(false);
+  const Response r = Request(port_, "GET /metrics HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.find("Transfer-Encoding"), std::string::npos) << r.headers;
+  EXPECT_EQ(r.headers.find("Content-Length"), std::string::npos) << r.headers;
+  EXPECT_NE(r.headers.find("Connection: close"), std::string::npos) << r.headers;
+  EXPECT_EQ(r.body, exposition_);
+}
+
+// After a streamed answer the connection is still in step: a second request
+// on it gets its own answer.
+TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
+  exposition_ = BigExposition(10);
+  Start(false);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string first = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  std::string all;
+  char buf[65536];
+  while (all.find("\r\n0\r\n\r\n") == std::string::npos) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    ASSERT_GT(n, 0) << "connection ended before the end of the chunked body";
+    all.append(buf, static_cast<size_t>(n));
+  }
+  const std::size_t body = all.find("\r\n\r\n") + 4;
+  EXPECT_EQ(Dechunk(std::string_view(all).substr(body)), exposition_);
+  const std::string second = "GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(write(fd, second.data(), second.size()), static_cast<ssize_t>(second.size()));
+  std::string rest;
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) rest.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200", 0), 0u) << rest.substr(0, 200);
+  EXPECT_NE(rest.find("WireGuard Exporter is Healthy."), std::string::npos);
+}
+
+// A client that hangs up mid-answer stops the scrape's rendering: the rest
+// of the exposition is never produced. The server goes on serving.
+TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
+  exposition_ = BigExposition(2000);  // 125 MiB: far more than socket buffers hold
+  Start(false);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  char buf[65536];
+  ASSERT_GT(read(fd, buf, sizeof buf), 0);
+  close(fd);
+  for (int i = 0; i < 500 && !stopped_; ++i) usleep(10'000);
+  EXPECT_TRUE(stopped_) << "the scrape went on after the client left";
+  EXPECT_LT(pieces_sent_, 2000);
+  exposition_ = "up 1\n";
+  const Response after = Get(port_, "/metrics");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, "up 1\n");
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
@@ -144,6 +321,7 @@ TEST_F(ServerTest, MethodsAreChecked) {
       Request(port_, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
+  EXPECT_NE(head.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
 }
 
 TEST_F(ServerTest, ReloadNeedsLifecycleFlag) {
@@ -201,7 +379,8 @@ TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {
   options.listening_ports = "127.0.0.1:" + std::to_string(port_);
   HttpServer second(
       options,
-      ServerHandlers{[] { return std::string(); }, [] { return std::optional<ConfigError>(); }},
+      ServerHandlers{[](const std::function<bool(std::string_view)>&) { return true; },
+                     [] { return std::optional<ConfigError>(); }},
       auth);
   auto error = second.Start();
   ASSERT_TRUE(error.has_value());
