@@ -111,7 +111,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # Shared-library dependencies come from dpkg-shlibdeps (libcivetweb1,
-# libyaml-cpp0.7, libspdlog1.10, libmnl0, libssl3, libcrypt1, libdeflate0, ...).
+# libyaml-cpp0.7, libspdlog1.10, libmnl0, libssl3, libcrypt1, libisal2, ...).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd (>= 247)")

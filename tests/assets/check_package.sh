@@ -42,7 +42,7 @@ promtool check config "$tmp/root/usr/share/wireguard_exporter/prometheus.yml" >/
 dpkg-deb -f "$deb" Package Version Architecture Depends > "$tmp/control"
 cat "$tmp/control"
 grep -qx 'Package: wireguard-exporter' "$tmp/control" || { echo "FAIL: package name"; rc=1; }
-for lib in libcivetweb1 libyaml-cpp0.7 libspdlog1.10 libmnl0 libssl3 libcrypt1 libdeflate0 libc6; do
+for lib in libcivetweb1 libyaml-cpp0.7 libspdlog1.10 libmnl0 libssl3 libcrypt1 libisal2 libc6; do
   grep -q "^Depends:.*\b${lib}\b" "$tmp/control" || { echo "FAIL: Depends lacks $lib"; rc=1; }
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -t > "$tmp/ctrl"
