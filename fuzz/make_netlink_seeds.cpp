@@ -9,6 +9,8 @@
 
 namespace {
 
+using wgx::netlink::testing::AddFamily;
+using wgx::netlink::testing::AddLink;
 using wgx::netlink::testing::Answer;
 using wgx::netlink::testing::DeviceMessage;
 using wgx::netlink::testing::kSequence;
@@ -34,32 +36,6 @@ bool WriteSeed(const std::string& dir, const std::string& name, Selector selecto
   if (file == nullptr) return false;
   const bool ok = std::fwrite(seed.data(), 1, seed.size(), file) == seed.size();
   return std::fclose(file) == 0 && ok;
-}
-
-void AddLink(Answer& answer, int index, const std::string& name, const std::string& kind) {
-  nlmsghdr* message = answer.Begin(RTM_NEWLINK, NLM_F_MULTI);
-  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
-  link->ifi_family = AF_UNSPEC;
-  link->ifi_index = index;
-  mnl_attr_put_strz(message, IFLA_IFNAME, name.c_str());
-  mnl_attr_put_u32(message, IFLA_MTU, 1420);
-  if (!kind.empty()) {
-    nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
-    mnl_attr_put_strz(message, IFLA_INFO_KIND, kind.c_str());
-    mnl_attr_nest_end(message, info);
-  }
-  answer.End(message);
-}
-
-void AddFamily(Answer& answer, const std::string& name, std::uint16_t id) {
-  nlmsghdr* message = answer.Begin(GENL_ID_CTRL, 0);
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
-  genl->cmd = CTRL_CMD_NEWFAMILY;
-  genl->version = 2;
-  mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
-  mnl_attr_put_u16(message, CTRL_ATTR_FAMILY_ID, id);
-  mnl_attr_put_u32(message, CTRL_ATTR_VERSION, 1);
-  answer.End(message);
 }
 
 PeerMessage FullPeer(std::uint8_t seed, bool v6_endpoint) {

@@ -2,11 +2,13 @@
 // loader; never modified afterwards, so scrapes may share it freely.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -14,6 +16,16 @@
 #include "exporter/wireguard/key.h"
 
 namespace wgx {
+
+// Label names the exporter writes itself. Configured labels may not use them,
+// and the renderer never writes a configured label under one of them.
+inline constexpr std::array<std::string_view, 9> kExporterLabelNames{
+    "interface",   "public_key",     "name",    "endpoint", "allowed_ips",
+    "listen_port", "implementation", "version", "revision"};
+// Label names Prometheus itself sets on a scrape or in histograms and
+// summaries: configured labels may not use them either.
+inline constexpr std::array<std::string_view, 4> kPrometheusLabelNames{"job", "instance", "le",
+                                                                       "quantile"};
 
 // Label pairs, sorted by name, names unique and valid Prometheus label names.
 using Labels = std::vector<std::pair<std::string, std::string>>;

@@ -34,9 +34,13 @@ constexpr milliseconds kMaxReadTimeout{60'000};
 
 // Labels the exporter writes itself, and the ones Prometheus attaches on
 // ingestion or uses in histograms and summaries.
-constexpr std::array<std::string_view, 13> kReservedLabels{
-    "interface", "public_key", "name", "endpoint", "allowed_ips", "listen_port", "implementation",
-    "version",   "revision",   "job",  "instance", "le",          "quantile"};
+constexpr auto kReservedLabels = [] {
+  std::array<std::string_view, kExporterLabelNames.size() + kPrometheusLabelNames.size()> all{};
+  std::copy(kExporterLabelNames.begin(), kExporterLabelNames.end(), all.begin());
+  std::copy(kPrometheusLabelNames.begin(), kPrometheusLabelNames.end(),
+            all.begin() + kExporterLabelNames.size());
+  return all;
+}();
 
 constexpr std::array<std::string_view, 6> kMetricToggleNames{
     "peer_info",          "peer_bytes",     "peer_handshake_timestamp",

@@ -86,10 +86,8 @@ constexpr Family kScrapeDuration{
 // configured labels; skipping them here as well keeps the output valid (no
 // duplicate label) whatever Config the renderer is given.
 bool IsReservedLabel(std::string_view name) {
-  static constexpr std::string_view kReserved[] = {"interface",      "public_key",  "name",
-                                                   "endpoint",       "allowed_ips", "listen_port",
-                                                   "implementation", "version",     "revision"};
-  return std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved);
+  return std::find(kExporterLabelNames.begin(), kExporterLabelNames.end(), name) !=
+         kExporterLabelNames.end();
 }
 
 // ---------------------------------------------------------------------------

@@ -18,30 +18,14 @@ using ::testing::IsEmpty;
 
 constexpr std::uint32_t kSequence = 99;
 
-// One RTM_NEWLINK as the kernel sends it; `kind` empty for links without one.
-void AddLink(Answer& answer, int index, const std::string& name, const std::string& kind) {
-  nlmsghdr* message = answer.Begin(RTM_NEWLINK, NLM_F_MULTI, kSequence);
-  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
-  link->ifi_family = AF_UNSPEC;
-  link->ifi_index = index;
-  mnl_attr_put_strz(message, IFLA_IFNAME, name.c_str());
-  mnl_attr_put_u32(message, IFLA_MTU, 1420);
-  if (!kind.empty()) {
-    nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
-    mnl_attr_put_strz(message, IFLA_INFO_KIND, kind.c_str());
-    mnl_attr_nest_end(message, info);
-  }
-  answer.End(message);
-}
-
 TEST(NetlinkLinkDumpTest, ListsOnlyWireGuardLinks) {
   Answer first;
-  AddLink(first, 1, "lo", "");
-  AddLink(first, 2, "wg0", "wireguard");
-  AddLink(first, 3, "veth0", "veth");
+  AddLink(first, 1, "lo", "", kSequence);
+  AddLink(first, 2, "wg0", "wireguard", kSequence);
+  AddLink(first, 3, "veth0", "veth", kSequence);
   Answer second;
-  AddLink(second, 4, "wg-office", "wireguard");
-  AddLink(second, 5, "wireguard", "tun");  // the name says nothing, the kind does
+  AddLink(second, 4, "wg-office", "wireguard", kSequence);
+  AddLink(second, 5, "wireguard", "tun", kSequence);  // the name says nothing, the kind does
   second.AddDone(0, kSequence);
 
   LinkDumpParser parser(kSequence);
@@ -99,8 +83,8 @@ TEST(NetlinkLinkDumpTest, MalformedLinksAreErrors) {
 
 TEST(NetlinkLinkDumpTest, EveryTruncationFailsOrWaits) {
   Answer answer;
-  AddLink(answer, 1, "lo", "");
-  AddLink(answer, 2, "wg0", "wireguard");
+  AddLink(answer, 1, "lo", "", kSequence);
+  AddLink(answer, 2, "wg0", "wireguard", kSequence);
   answer.AddDone(0, kSequence);
   const auto whole = answer.bytes();
   for (std::size_t length = 0; length < whole.size(); ++length) {
@@ -110,21 +94,9 @@ TEST(NetlinkLinkDumpTest, EveryTruncationFailsOrWaits) {
   }
 }
 
-// The controller's answer to CTRL_CMD_GETFAMILY, followed by the ack.
-void AddFamily(Answer& answer, const std::string& name, std::uint16_t id) {
-  nlmsghdr* message = answer.Begin(GENL_ID_CTRL, 0, kSequence);
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
-  genl->cmd = CTRL_CMD_NEWFAMILY;
-  genl->version = 2;
-  mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
-  mnl_attr_put_u16(message, CTRL_ATTR_FAMILY_ID, id);
-  mnl_attr_put_u32(message, CTRL_ATTR_VERSION, 1);
-  answer.End(message);
-}
-
 TEST(NetlinkFamilyTest, ResolvesTheFamilyId) {
   Answer answer;
-  AddFamily(answer, "wireguard", 0x22);
+  AddFamily(answer, "wireguard", 0x22, kSequence);
   answer.AddError(0, kSequence);
   FamilyReplyParser parser("wireguard", kSequence);
   auto bytes = answer.bytes();
@@ -143,7 +115,7 @@ TEST(NetlinkFamilyTest, AbsentFamilyIsEnoent) {
 
 TEST(NetlinkFamilyTest, AnotherFamilysAnswerDoesNotCount) {
   Answer answer;
-  AddFamily(answer, "nl80211", 0x23);
+  AddFamily(answer, "nl80211", 0x23, kSequence);
   answer.AddError(0, kSequence);
   FamilyReplyParser parser("wireguard", kSequence);
   auto bytes = answer.bytes();

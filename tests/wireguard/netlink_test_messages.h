@@ -209,4 +209,34 @@ class Answer {
   std::size_t used_ = 0;
 };
 
+// One RTM_NEWLINK as the kernel sends it; `kind` empty for links without one.
+inline void AddLink(Answer& answer, int index, const std::string& name, const std::string& kind,
+                    std::uint32_t sequence = kSequence) {
+  nlmsghdr* message = answer.Begin(RTM_NEWLINK, NLM_F_MULTI, sequence);
+  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
+  link->ifi_family = AF_UNSPEC;
+  link->ifi_index = index;
+  mnl_attr_put_strz(message, IFLA_IFNAME, name.c_str());
+  mnl_attr_put_u32(message, IFLA_MTU, 1420);
+  if (!kind.empty()) {
+    nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
+    mnl_attr_put_strz(message, IFLA_INFO_KIND, kind.c_str());
+    mnl_attr_nest_end(message, info);
+  }
+  answer.End(message);
+}
+
+// The controller's answer to CTRL_CMD_GETFAMILY (the ack is the caller's).
+inline void AddFamily(Answer& answer, const std::string& name, std::uint16_t id,
+                      std::uint32_t sequence = kSequence) {
+  nlmsghdr* message = answer.Begin(GENL_ID_CTRL, 0, sequence);
+  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
+  genl->cmd = CTRL_CMD_NEWFAMILY;
+  genl->version = 2;
+  mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
+  mnl_attr_put_u16(message, CTRL_ATTR_FAMILY_ID, id);
+  mnl_attr_put_u32(message, CTRL_ATTR_VERSION, 1);
+  answer.End(message);
+}
+
 }  // namespace wgx::netlink::testing
