@@ -313,13 +313,57 @@ def check_exposition(text, interfaces):
                            f"{len(interfaces.names)} and {expected}")
 
 
+class StaticServer:
+    """busybox httpd serving one file: what sending the exposition's bytes
+    over loopback HTTP costs when there is nothing to read, parse or write."""
+
+    def __init__(self, work_dir, body):
+        self.root = os.path.join(work_dir, "static")
+        os.makedirs(self.root, exist_ok=True)
+        with open(os.path.join(self.root, "metrics"), "wb") as f:
+            f.write(body)
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            ["busybox", "httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", self.root],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("busybox httpd did not start")
+                time.sleep(0.02)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def read_phase_seconds(text):
+    """The exporter's own time to list, read and parse every interface."""
+    for line in reversed(text.splitlines()):
+        if line.startswith("wireguard_exporter_scrape_duration_seconds "):
+            return float(line.split()[1])
+    raise RuntimeError("no wireguard_exporter_scrape_duration_seconds in the exposition")
+
+
 def measure_size(args, exporter_binary, raw_floor, interfaces, work_dir, scrapes):
     exporter = Exporter(exporter_binary, work_dir)
     exporter.start()
+    static = None
     try:
-        check_exposition(exporter.fetch_text(), interfaces)
+        text = exporter.fetch_text()
+        check_exposition(text, interfaces)
+        if shutil.which("busybox"):
+            static = StaticServer(work_dir, text.encode())
+        del text
         curl_scrape(exporter.url, gzip=True)  # warm-up: both paths once
-        samples = {"plain": [], "gzip": [], "wg": [], "raw": []}
+        samples = {"plain": [], "gzip": [], "wg": [], "raw": [], "read": [], "transfer": []}
         cpu = {"plain": 0.0, "gzip": 0.0}
         size = {}
 
@@ -344,7 +388,19 @@ def measure_size(args, exporter_binary, raw_floor, interfaces, work_dir, scrapes
             samples["raw"].append(float(out[0]))
             size["raw"] = int(out[1])
 
-        steps = [("plain", scrape), ("gzip", scrape), ("wg", wg_dump), ("raw", raw)]
+        def read_phase(_kind):
+            # A scrape of its own, untimed: the body says how long the
+            # exporter took to read before it began to write.
+            samples["read"].append(read_phase_seconds(exporter.fetch_text()))
+
+        def transfer(_kind):
+            seconds, _ = curl_scrape(static.url, gzip=False)
+            samples["transfer"].append(seconds)
+
+        steps = [("plain", scrape), ("gzip", scrape), ("wg", wg_dump), ("raw", raw),
+                 ("read", read_phase)]
+        if static:
+            steps.append(("transfer", transfer))
         for i in range(scrapes):
             rotation = i % len(steps)
             for kind, step in steps[rotation:] + steps[:rotation]:
@@ -353,8 +409,8 @@ def measure_size(args, exporter_binary, raw_floor, interfaces, work_dir, scrapes
                                         capture_output=True).stdout)
         result = {
             "n": len(interfaces.names), "m": interfaces.peers, "k": scrapes,
-            "p50": {k: statistics.median(v) for k, v in samples.items()},
-            "p99": {k: percentile(v, 99) for k, v in samples.items()},
+            "p50": {k: statistics.median(v) for k, v in samples.items() if v},
+            "p99": {k: percentile(v, 99) for k, v in samples.items() if v},
             "bytes": size,
             "cpu": {k: v / scrapes for k, v in cpu.items()},
             "rss_kib": exporter.peak_rss_kib(),
@@ -362,6 +418,8 @@ def measure_size(args, exporter_binary, raw_floor, interfaces, work_dir, scrapes
         return result
     finally:
         exporter.stop()
+        if static:
+            static.stop()
 
 
 def measure_families(exporter_binary, interfaces, work_dir, scrapes):
@@ -416,6 +474,23 @@ def report(results, family_rows, family_size, log):
         log(f"{r['n']:>4}x{r['m']:<4} | {p50['plain'] / p50['wg']:7.2f} "
             f"{p50['plain'] / p50['raw']:8.2f} | {p50['gzip'] / p50['wg']:7.2f} "
             f"{p50['gzip'] / p50['raw']:8.2f}")
+    log("")
+    log("Where an uncompressed scrape's time goes (medians, ms). read: the exporter's own "
+        "list+read+parse time")
+    log("(wireguard_exporter_scrape_duration_seconds); transfer: curl fetching a static file of "
+        "the same bytes")
+    log("from busybox httpd; raw+transfer: what an exporter that parsed and wrote nothing would "
+        "still take.")
+    log(f"{'size':>9} | {'raw':>8} {'read':>8} {'transfer':>8} {'exporter':>8} | {'read/raw':>8} "
+        f"{'(raw+transfer)/raw':>18}")
+    for r in results:
+        p50 = r["p50"]
+        transfer = p50.get("transfer")
+        bound = (f"{(p50['raw'] + transfer) / p50['raw']:18.2f}" if transfer is not None
+                 else f"{'(no busybox)':>18}")
+        log(f"{r['n']:>4}x{r['m']:<4} | {ms(p50['raw'])} {ms(p50['read'])} "
+            f"{ms(transfer) if transfer is not None else '       -'} {ms(p50['plain'])} | "
+            f"{p50['read'] / p50['raw']:8.2f} {bound}")
     log("")
     log("Sizes and the exporter's resources (CPU = on-CPU time of all exporter threads per scrape)")
     log(f"{'size':>9} | {'exp bytes':>11} {'gzip bytes':>11} {'wg bytes':>10} {'raw bytes':>10} | "
