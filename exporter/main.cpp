@@ -77,8 +77,9 @@ int Run(const wgx::Options& options) {
   server_options.enable_lifecycle = options.enable_lifecycle;
   server_options.max_requests = options.max_requests;
   server_options.version = kVersion;
-  wgx::HttpServer server(server_options, {[&collector](const auto& sink) { return collector.Collect(sink); }, reload},
-                         auth);
+  wgx::HttpServer server(
+      server_options, {[&collector](const auto& sink) { return collector.Collect(sink); }, reload},
+      auth);
   if (auto error = server.Start()) {
     spdlog::error("{}", *error);
     return 1;
