@@ -63,7 +63,11 @@ void BM_GzipLibdeflateWhole(benchmark::State& state) {
   libdeflate_free_compressor(compressor);
   Report(state, peers, text.size(), out);
 }
-BENCHMARK(BM_GzipLibdeflateWhole)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GzipLibdeflateWhole)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_GzipIsalStream(benchmark::State& state) {
   const auto peers = static_cast<std::size_t>(state.range(0));
@@ -91,8 +95,8 @@ void BM_GzipIsalStream(benchmark::State& state) {
         isal_deflate(&stream);
         out += piece.size() - stream.avail_out;
         benchmark::DoNotOptimize(piece.data());
-      } while (stream.avail_in > 0 || (stream.end_of_stream != 0 &&
-                                       stream.internal_state.state != ZSTATE_END));
+      } while (stream.avail_in > 0 ||
+               (stream.end_of_stream != 0 && stream.internal_state.state != ZSTATE_END));
     }
   }
   Report(state, peers, text.size(), out);

@@ -219,31 +219,16 @@ std::optional<std::string> HttpServer::Start() {
   mg_init_library(0);
   const std::string threads = std::to_string(options_.threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
-  const char* civet_options[] = {"listening_ports",
-                                 options_.listening_ports.c_str(),
-                                 "num_threads",
-                                 threads.c_str(),
-                                 "request_timeout_ms",
-                                 timeout.c_str(),
-                                 "linger_timeout_ms",
-                                 "1000",
-                                 "enable_keep_alive",
-                                 "yes",
-                                 "keep_alive_timeout_ms",
-                                 "30000",
-                                 "max_request_size",
-                                 "16384",
-                                 "enable_directory_listing",
-                                 "no",
-                                 "decode_url",
-                                 "yes",
+  const char* civet_options[] = {"listening_ports", options_.listening_ports.c_str(), "num_threads",
+                                 threads.c_str(), "request_timeout_ms", timeout.c_str(),
+                                 "linger_timeout_ms", "1000", "enable_keep_alive", "yes",
+                                 "keep_alive_timeout_ms", "30000", "max_request_size", "16384",
+                                 "enable_directory_listing", "no", "decode_url", "yes",
                                  // A streamed body is written as a chunk-size
                                  // line, the data and a CRLF: without this,
                                  // Nagle's algorithm holds the small writes
                                  // back until the client acknowledges.
-                                 "tcp_nodelay",
-                                 "1",
-                                 nullptr};
+                                 "tcp_nodelay", "1", nullptr};
   mg_callbacks callbacks{};
   // civetweb's own log lines go through spdlog, without the noise of
   // clients that hang up.
@@ -394,8 +379,8 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     return;
   }
   const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));
-  const char* headers = gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding"
-                             : "Vary: Accept-Encoding";
+  const char* headers =
+      gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding" : "Vary: Accept-Encoding";
   if (head) {
     // The same headers as a GET, without the cost of a scrape.
     SendHeaders(conn, 200, kExposition, std::nullopt, headers);

@@ -114,8 +114,8 @@ std::string BigExposition(int pieces) {
   for (int i = 0; i < pieces; ++i) {
     std::string piece = "# piece " + std::to_string(i) + "\n";
     while (piece.size() < 65536) {
-      piece += "wireguard_peer_online{interface=\"wg" + std::to_string(i) +
-               "\",public_key=\"" + std::to_string(piece.size() * 7919 % 100003) + "\"} 1\n";
+      piece += "wireguard_peer_online{interface=\"wg" + std::to_string(i) + "\",public_key=\"" +
+               std::to_string(piece.size() * 7919 % 100003) + "\"} 1\n";
     }
     piece.resize(65536);
     piece.back() = '\n';
