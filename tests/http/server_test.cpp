@@ -24,9 +24,9 @@ struct Response {
   std::string body;
 };
 
-// Sends one raw request to 127.0.0.1:port and reads until the server closes.
-Response Request(int port, const std::string& raw) {
-  Response response;
+// A TCP connection to 127.0.0.1:port whose reads give up after 5 s; -1 when
+// it cannot connect.
+int ConnectLoopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -36,8 +36,16 @@ Response Request(int port, const std::string& raw) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return response;
+    return -1;
   }
+  return fd;
+}
+
+// Sends one raw request to 127.0.0.1:port and reads until the server closes.
+Response Request(int port, const std::string& raw) {
+  Response response;
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return response;
   (void)!write(fd, raw.data(), raw.size());
   std::string all;
   char buf[65536];
@@ -243,14 +251,8 @@ TEST_F(ServerTest, StreamsToAnHttp10ClientUntilClose) {
 TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
   exposition_ = BigExposition(10);
   Start(false);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectLoopback(port_);
+  ASSERT_GE(fd, 0);
   const std::string first = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(write(fd, first.data(), first.size()), static_cast<ssize_t>(first.size()));
   std::string all;
@@ -276,12 +278,8 @@ TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
 TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
   exposition_ = BigExposition(2000);  // 125 MiB: far more than socket buffers hold
   Start(false);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port_));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = ConnectLoopback(port_);
+  ASSERT_GE(fd, 0);
   const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   char buf[65536];
