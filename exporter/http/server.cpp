@@ -54,10 +54,6 @@ std::string LandingPage(const ServerOptions& o) {
          "</ul>\n</body>\n</html>\n";
 }
 
-}  // namespace
-
-namespace {
-
 // The first bytes of a streamed body are held back: a body that ends within
 // them is sent whole, with Content-Length, like any small answer; a larger
 // one is streamed. Matches the collector's pieces, so the common small scrape
@@ -74,33 +70,32 @@ class GzipStream {
   explicit GzipStream(const std::function<bool(std::string_view)>& out)
       : out_(out),
         // 80 KiB of state: too large for a worker thread's stack.
-        stream_owner_(std::make_unique<isal_zstream>()),
-        stream_(*stream_owner_),
+        stream_(std::make_unique<isal_zstream>()),
         level_buf_(std::make_unique_for_overwrite<std::uint8_t[]>(ISAL_DEF_LVL1_DEFAULT)),
         piece_(std::make_unique_for_overwrite<std::uint8_t[]>(kGzipPieceBytes)) {
-    isal_deflate_init(&stream_);
-    stream_.level = 1;
-    stream_.level_buf = level_buf_.get();
-    stream_.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-    stream_.gzip_flag = IGZIP_GZIP;
-    stream_.flush = NO_FLUSH;
+    isal_deflate_init(stream_.get());
+    stream_->level = 1;
+    stream_->level_buf = level_buf_.get();
+    stream_->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+    stream_->gzip_flag = IGZIP_GZIP;
+    stream_->flush = NO_FLUSH;
   }
 
   bool Write(std::string_view text) {
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): igzip never writes its input
-    stream_.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(text.data()));
-    stream_.avail_in = static_cast<std::uint32_t>(text.size());
-    while (stream_.avail_in > 0) {
+    stream_->next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(text.data()));
+    stream_->avail_in = static_cast<std::uint32_t>(text.size());
+    while (stream_->avail_in > 0) {
       if (!Step()) return false;
     }
     return true;
   }
 
   bool Finish() {
-    stream_.next_in = nullptr;
-    stream_.avail_in = 0;
-    stream_.end_of_stream = 1;
-    while (stream_.internal_state.state != ZSTATE_END) {
+    stream_->next_in = nullptr;
+    stream_->avail_in = 0;
+    stream_->end_of_stream = 1;
+    while (stream_->internal_state.state != ZSTATE_END) {
       if (!Step()) return false;
     }
     return true;
@@ -108,21 +103,20 @@ class GzipStream {
 
  private:
   bool Step() {
-    stream_.next_out = piece_.get();
-    stream_.avail_out = static_cast<std::uint32_t>(kGzipPieceBytes);
-    const int status = isal_deflate(&stream_);
+    stream_->next_out = piece_.get();
+    stream_->avail_out = static_cast<std::uint32_t>(kGzipPieceBytes);
+    const int status = isal_deflate(stream_.get());
     if (status != COMP_OK) {
       spdlog::error("http: gzip compression failed (igzip status {})", status);
       return false;
     }
-    const std::size_t produced = kGzipPieceBytes - stream_.avail_out;
+    const std::size_t produced = kGzipPieceBytes - stream_->avail_out;
     return produced == 0 ||
            out_(std::string_view(reinterpret_cast<const char*>(piece_.get()), produced));
   }
 
   const std::function<bool(std::string_view)>& out_;
-  std::unique_ptr<isal_zstream> stream_owner_;
-  isal_zstream& stream_;
+  std::unique_ptr<isal_zstream> stream_;
   std::unique_ptr<std::uint8_t[]> level_buf_;
   std::unique_ptr<std::uint8_t[]> piece_;
 };
@@ -142,7 +136,9 @@ class HttpServer::BodyStream {
 
   bool Write(std::string_view bytes) {
     if (failed_) return false;
-    if (!streaming_) {
+    // An empty chunk would end a chunked body early.
+    if (bytes.empty()) return true;
+    if (!headers_sent_) {
       if (held_.size() + bytes.size() <= kHeldBytes) {
         held_.append(bytes);
         return true;
@@ -152,12 +148,25 @@ class HttpServer::BodyStream {
     return Send(bytes);
   }
 
+  // The body cannot be completed (the exposition or its compression
+  // failed): a 500 if nothing was sent yet, else the connection is closed so
+  // that the client sees a cut answer and not a finished one.
+  void Abort() {
+    if (!headers_sent_ && !failed_) {
+      failed_ = true;
+      mg_send_http_error(conn_, 500, "%s", "Internal Server Error\n");
+      return;
+    }
+    Fail();
+  }
+
   // Ends the body. False when the client went away or a write failed.
   bool Finish() {
     if (failed_) return false;
-    if (!streaming_) {
+    if (!headers_sent_) {
+      headers_sent_ = true;
       server_.SendHeaders(conn_, 200, content_type_, held_.size(), extra_header_);
-      return held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0;
+      return held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0 || Fail();
     }
     if (chunked_ && mg_send_chunk(conn_, "", 0) < 0) return Fail();
     return true;
@@ -165,7 +174,7 @@ class HttpServer::BodyStream {
 
  private:
   bool StartStreaming() {
-    streaming_ = true;
+    headers_sent_ = true;
     const mg_request_info* info = mg_get_request_info(conn_);
     chunked_ = info->http_version != nullptr && std::strcmp(info->http_version, "1.0") != 0;
     if (!chunked_) mg_disable_connection_keep_alive(conn_);
@@ -195,7 +204,7 @@ class HttpServer::BodyStream {
   const char* content_type_;
   const char* extra_header_;
   std::string held_;
-  bool streaming_ = false;
+  bool headers_sent_ = false;
   bool chunked_ = false;
   bool failed_ = false;
 };
@@ -391,14 +400,14 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     return body.Write(bytes);
   };
   if (!gzip) {
-    if (handlers_.collect(to_body)) body.Finish();
+    if (!handlers_.collect(to_body) || !body.Finish()) body.Abort();
     return;
   }
   GzipStream compressed(to_body);
   const std::function<bool(std::string_view)> to_gzip = [&compressed](std::string_view text) {
     return compressed.Write(text);
   };
-  if (handlers_.collect(to_gzip) && compressed.Finish()) body.Finish();
+  if (!handlers_.collect(to_gzip) || !compressed.Finish() || !body.Finish()) body.Abort();
 }
 
 }  // namespace wgx

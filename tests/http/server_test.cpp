@@ -148,7 +148,11 @@ class ServerTest : public ::testing::Test {
                          // Handed on in pieces of at most 64 KiB, as the
                          // collector does with larger ones.
                          std::string_view rest(exposition_);
+                         if (fail_after_pieces_ == 0) return false;
+                         int pieces = 0;
                          while (!rest.empty()) {
+                           // A scrape that breaks down midway.
+                           if (pieces++ == fail_after_pieces_) return false;
                            const std::string_view piece = rest.substr(0, 65536);
                            rest.remove_prefix(piece.size());
                            if (!sink(piece)) {
@@ -177,6 +181,7 @@ class ServerTest : public ::testing::Test {
   std::atomic<int> scrapes_{0};
   std::atomic<int> pieces_sent_{0};
   std::atomic<bool> stopped_{false};
+  int fail_after_pieces_ = -1;  // >= 0: the collect handler fails after that many pieces
   std::atomic<int> reloads_{0};
   bool fail_reload_ = false;
 };
@@ -292,6 +297,48 @@ TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
   const Response after = Get(port_, "/metrics");
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(after.body, "up 1\n");
+}
+
+// A scrape that fails before a byte of it was sent is a 500; one that fails
+// midway ends the connection without the chunked body's end, so the client
+// sees a cut answer, never a complete-looking one.
+TEST_F(ServerTest, AFailedScrapeIsNeverAFinishedAnswer) {
+  exposition_ = BigExposition(20);
+  fail_after_pieces_ = 0;
+  Start(false);
+  const Response early = Get(port_, "/metrics");
+  EXPECT_EQ(early.status, 500);
+
+  fail_after_pieces_ = 10;  // 640 KiB: past what is held back, so streaming began
+  const Response late = Get(port_, "/metrics");
+  EXPECT_EQ(late.status, 200);
+  EXPECT_NE(late.headers.find("Transfer-Encoding: chunked"), std::string::npos) << late.headers;
+  EXPECT_EQ(late.body.find("\r\n0\r\n\r\n"), std::string::npos) << "the cut body was ended";
+  EXPECT_LT(late.body.size(), exposition_.size());
+
+  // Even when the client would keep the connection: the server closes it
+  // (read ends with 0, not with the 5 s receive timeout).
+  fail_after_pieces_ = 10;
+  const int fd = ConnectLoopback(port_);
+  ASSERT_GE(fd, 0);
+  const std::string keep_alive = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(write(fd, keep_alive.data(), keep_alive.size()),
+            static_cast<ssize_t>(keep_alive.size()));
+  char buf[65536];
+  ssize_t n = 0;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+  }
+  close(fd);
+  EXPECT_EQ(n, 0) << "the connection stayed open after a cut answer";
+
+  fail_after_pieces_ = 10;
+  const Response gzipped = Get(port_, "/metrics", "Accept-Encoding: gzip\r\n");
+  EXPECT_EQ(gzipped.body.find("\r\n0\r\n\r\n"), std::string::npos) << "the cut body was ended";
+
+  fail_after_pieces_ = -1;
+  const Response after = Get(port_, "/metrics");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(Dechunk(after.body), exposition_);
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
