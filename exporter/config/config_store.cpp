@@ -28,7 +28,7 @@ ConfigStore::ConfigStore(std::optional<std::string> path)
 std::optional<ConfigError> ConfigStore::LoadInitial() {
   const std::lock_guard reload_lock(reload_mutex_);
   if (!path_) {
-    const std::lock_guard status_lock(status_mutex_);
+    const std::unique_lock lock(snapshot_mutex_);
     status_ = ReloadStatus{};
     status_.last_success_timestamp_seconds = NowUnixSeconds();
     return std::nullopt;
@@ -37,7 +37,7 @@ std::optional<ConfigError> ConfigStore::LoadInitial() {
   LoadResult result = LoadConfigFromFile(*path_, attempted);
   attempted_sources_ = std::move(attempted);
   if (auto* error = std::get_if<ConfigError>(&result)) {
-    const std::lock_guard status_lock(status_mutex_);
+    const std::unique_lock lock(snapshot_mutex_);
     status_.last_reload_successful = false;
     status_.last_error = error->ToString();
     return std::move(*error);
@@ -45,11 +45,8 @@ std::optional<ConfigError> ConfigStore::LoadInitial() {
   auto config = std::get<std::shared_ptr<const Config>>(std::move(result));
   spdlog::info("configuration loaded from {}: {} interfaces listed, discover={}", *path_,
                config->interfaces.size(), config->discover);
-  {
-    const std::unique_lock snapshot_lock(snapshot_mutex_);
-    snapshot_ = std::move(config);
-  }
-  const std::lock_guard status_lock(status_mutex_);
+  const std::unique_lock lock(snapshot_mutex_);
+  snapshot_ = std::move(config);
   status_.last_reload_successful = true;
   status_.last_success_timestamp_seconds = NowUnixSeconds();
   status_.last_error.clear();
@@ -102,7 +99,7 @@ std::optional<ConfigError> ConfigStore::ReloadLocked() {
   if (auto* error = std::get_if<ConfigError>(&result)) {
     const std::string message = error->ToString();
     {
-      const std::lock_guard status_lock(status_mutex_);
+      const std::unique_lock lock(snapshot_mutex_);
       ++status_.reloads_total;
       ++status_.reload_failures_total;
       status_.last_reload_successful = false;
@@ -115,27 +112,31 @@ std::optional<ConfigError> ConfigStore::ReloadLocked() {
   const std::size_t listed = config->interfaces.size();
   const bool discover = config->discover;
   {
-    const std::unique_lock snapshot_lock(snapshot_mutex_);
+    // The snapshot and its status change in one step.
+    const double now = NowUnixSeconds();
+    const std::unique_lock lock(snapshot_mutex_);
     snapshot_.swap(config);
+    ++status_.reloads_total;
+    status_.last_reload_successful = true;
+    status_.last_success_timestamp_seconds = now;
+    status_.last_error.clear();
   }
   // The old snapshot is released here, outside the lock; a scrape still
   // holding it keeps it alive until that scrape finishes.
   config.reset();
-  {
-    const std::lock_guard status_lock(status_mutex_);
-    ++status_.reloads_total;
-    status_.last_reload_successful = true;
-    status_.last_success_timestamp_seconds = NowUnixSeconds();
-    status_.last_error.clear();
-  }
   spdlog::info("configuration reloaded from {}: {} interfaces listed, discover={}", *path_, listed,
                discover);
   return std::nullopt;
 }
 
 ReloadStatus ConfigStore::Status() const {
-  const std::lock_guard lock(status_mutex_);
+  const std::shared_lock lock(snapshot_mutex_);
   return status_;
+}
+
+StoreView ConfigStore::View() const {
+  const std::shared_lock lock(snapshot_mutex_);
+  return StoreView{snapshot_, status_};
 }
 
 }  // namespace wgx

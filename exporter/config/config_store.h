@@ -25,6 +25,14 @@ struct ReloadStatus {
   std::string last_error;  // empty after a good load
 };
 
+// One scrape's view of the store: a snapshot and the reload status that
+// belongs to it, taken together, so a scrape never reports the status of a
+// reload whose snapshot it does not use.
+struct StoreView {
+  std::shared_ptr<const Config> config;
+  ReloadStatus status;
+};
+
 class ConfigStore {
  public:
   // No path: the built-in defaults, nothing to reload.
@@ -47,20 +55,22 @@ class ConfigStore {
   std::optional<ConfigError> Reload();
 
   ReloadStatus Status() const;
+  // The current snapshot and its reload status, read at one moment.
+  StoreView View() const;
   const std::optional<std::string>& path() const { return path_; }
 
  private:
   std::optional<ConfigError> ReloadLocked();  // caller holds reload_mutex_
 
   std::optional<std::string> path_;
+  // Guards snapshot_ and status_, which change together.
   mutable std::shared_mutex snapshot_mutex_;
   std::shared_ptr<const Config> snapshot_;
+  ReloadStatus status_;
   std::mutex reload_mutex_;  // serialises reloads
   // Stamps of the last attempted load (good or bad), so a bad file is not
   // re-parsed on every scrape until it changes again.
   std::vector<FileStamp> attempted_sources_;
-  mutable std::mutex status_mutex_;
-  ReloadStatus status_;
 };
 
 // stat() of `path` as a FileStamp (exists=false when it cannot be stat'ed).

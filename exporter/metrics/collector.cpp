@@ -586,8 +586,11 @@ Collector::Collector(ConfigStore& store, DeviceSource& source, WallClock clock, 
 Collector::Scrape Collector::Gather() {
   store_.ReloadIfChanged();
   Scrape scrape;
-  // The one snapshot this scrape uses, whatever reloads happen meanwhile.
-  scrape.config = store_.Current();
+  // The one snapshot this scrape uses, whatever reloads happen meanwhile,
+  // and the reload status that goes with it.
+  StoreView view = store_.View();
+  scrape.config = std::move(view.config);
+  scrape.reload = std::move(view.status);
   const Config& config = *scrape.config;
   const auto started = std::chrono::steady_clock::now();
 
@@ -682,7 +685,7 @@ std::string Collector::Collect() {
   out.reserve(
       std::max(last_size + last_size / 16, ExpositionSizeGuess(*scrape.config, scrape.readings)) +
       4096);
-  RenderExposition(*scrape.config, scrape.readings, scrape.now, store_.Status(), build_,
+  RenderExposition(*scrape.config, scrape.readings, scrape.now, scrape.reload, build_,
                    scrape.duration_seconds, out);
   last_output_size_.store(out.size(), std::memory_order_relaxed);
   return out;
@@ -690,7 +693,7 @@ std::string Collector::Collect() {
 
 bool Collector::Collect(const ExpositionSink& sink, std::size_t chunk_bytes) {
   Scrape scrape = Gather();
-  return StreamExposition(*scrape.config, scrape.readings, scrape.now, store_.Status(), build_,
+  return StreamExposition(*scrape.config, scrape.readings, scrape.now, scrape.reload, build_,
                           scrape.duration_seconds, chunk_bytes, sink);
 }
 

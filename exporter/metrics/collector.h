@@ -70,6 +70,7 @@ class Collector {
  private:
   struct Scrape {
     std::shared_ptr<const Config> config;
+    ReloadStatus reload;  // the status of the reload that made `config`
     std::vector<InterfaceReading> readings;
     std::chrono::system_clock::time_point now;
     double duration_seconds = 0;

@@ -453,5 +453,54 @@ TEST(ConfigStore, ReadersSeeWholeSnapshotsWhileTheFileAlternates) {
   EXPECT_TRUE(status.last_reload_successful);
 }
 
+// A view pairs each snapshot with the status of the reload that made it:
+// after the k-th reload the peer is named gen-k and reloads_total is k, and no
+// reader may ever see one without the other, however the reloads interleave.
+TEST(ConfigStore, ViewPairsEachSnapshotWithItsReloadStatus) {
+  constexpr int kReaders = 4;
+  TempDir dir;
+  dir.WriteAtomically("cfg.yml", NamedConfig("gen-0"));
+  ConfigStore store(dir.Path("cfg.yml"));
+  ASSERT_FALSE(store.LoadInitial().has_value());
+  const auto generation = [](const StoreView& view) {
+    const std::string& name = view.config->interfaces.at(0).peers.at(K(kKey1)).name;
+    return std::stoul(name.substr(4));
+  };
+  ASSERT_EQ(generation(store.View()), 0u);
+
+  std::atomic<bool> stop{false};
+  std::atomic<long> views{0};
+  std::atomic<long> mismatched{0};
+  std::vector<std::thread> readers;
+  readers.reserve(kReaders);
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        const StoreView view = store.View();
+        if (generation(view) != view.status.reloads_total) ++mismatched;
+        ++views;
+      }
+    });
+  }
+  unsigned long reloads = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+  while (std::chrono::steady_clock::now() < deadline) {
+    dir.WriteAtomically("cfg.yml", NamedConfig("gen-" + std::to_string(reloads + 1)));
+    ASSERT_FALSE(store.Reload().has_value());
+    ++reloads;
+  }
+  stop = true;
+  for (std::thread& reader : readers) reader.join();
+
+  RecordProperty("reloads", std::to_string(reloads));
+  RecordProperty("views", std::to_string(views.load()));
+  EXPECT_GT(reloads, 10u);
+  EXPECT_GT(views.load(), 1000);
+  EXPECT_EQ(mismatched.load(), 0);
+  const StoreView last = store.View();
+  EXPECT_EQ(generation(last), reloads);
+  EXPECT_EQ(last.status.reloads_total, reloads);
+}
+
 }  // namespace
 }  // namespace wgx
