@@ -181,7 +181,8 @@ class ServerTest : public ::testing::Test {
   std::atomic<int> scrapes_{0};
   std::atomic<int> pieces_sent_{0};
   std::atomic<bool> stopped_{false};
-  int fail_after_pieces_ = -1;  // >= 0: the collect handler fails after that many pieces
+  std::atomic<int> fail_after_pieces_{
+      -1};  // >= 0: the collect handler fails after that many pieces
   std::atomic<int> reloads_{0};
   bool fail_reload_ = false;
 };
