@@ -650,44 +650,12 @@ Collector::Scrape Collector::Gather() {
   return scrape;
 }
 
-namespace {
-
-// A generous guess at the size of the exposition about to be written: a
-// per-peer sample line (labels, a 44-character key, the value) is rarely
-// longer than this, even with a few configured labels.
-constexpr std::size_t kPeerSampleBytesGuess = 256;
-
-std::size_t ExpositionSizeGuess(const Config& config,
-                                const std::vector<InterfaceReading>& readings) {
-  const MetricToggles& toggles = config.metrics;
-  const std::size_t peer_samples_per_peer = std::size_t{toggles.peer_handshake_timestamp} +
-                                            toggles.peer_handshake_age + toggles.peer_online +
-                                            2 * std::size_t{toggles.peer_bytes} +
-                                            toggles.peer_keepalive + toggles.peer_info;
-  std::size_t peers = 0;
-  for (const InterfaceReading& reading : readings) {
-    if (reading.result.device) peers += reading.result.device->peers.size();
-  }
-  return peers * peer_samples_per_peer * kPeerSampleBytesGuess +
-         readings.size() * 8 * kPeerSampleBytesGuess;
-}
-
-}  // namespace
-
 std::string Collector::Collect() {
-  Scrape scrape = Gather();
   std::string out;
-  // One allocation, never regrown: growing the string copies it and briefly
-  // holds both copies, which on the first scrape of 100,000 peers (nothing
-  // to go by yet) peaked at 200 MB for a 92 MB exposition. Room that is
-  // reserved but never written costs address space, not memory.
-  const std::size_t last_size = last_output_size_.load(std::memory_order_relaxed);
-  out.reserve(
-      std::max(last_size + last_size / 16, ExpositionSizeGuess(*scrape.config, scrape.readings)) +
-      4096);
-  RenderExposition(*scrape.config, scrape.readings, scrape.now, scrape.reload, build_,
-                   scrape.duration_seconds, out);
-  last_output_size_.store(out.size(), std::memory_order_relaxed);
+  Collect([&out](std::string_view piece) {
+    out.append(piece);
+    return true;
+  });
   return out;
 }
 

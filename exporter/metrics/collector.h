@@ -1,7 +1,6 @@
 // One scrape: snapshot + live devices + clock -> Prometheus text exposition.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -59,13 +58,15 @@ class Collector {
   Collector(ConfigStore& store, DeviceSource& source, WallClock clock, BuildInfo build);
 
   // Reloads the config if its files changed, lists and reads the selected
-  // interfaces, and renders. Never throws; a failing interface is a 0 and a
-  // log line, never a failed scrape. Safe to call from several threads.
-  std::string Collect();
-
-  // As Collect(), but streams the exposition to `sink` in pieces of about
-  // `chunk_bytes`. Returns false when the sink stopped it.
+  // interfaces, and streams the exposition to `sink` in pieces of about
+  // `chunk_bytes`. Never throws; a failing interface is a 0 and a log line,
+  // never a failed scrape. Safe to call from several threads. Returns false
+  // when the sink stopped it.
   bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = std::size_t{256} * 1024);
+
+  // The same exposition as one string (for tests and tools; the HTTP server
+  // streams).
+  std::string Collect();
 
  private:
   struct Scrape {
@@ -82,8 +83,6 @@ class Collector {
   DeviceSource& source_;
   WallClock clock_;
   BuildInfo build_;
-  // Size of the last exposition, to reserve the next one in one allocation.
-  std::atomic<std::size_t> last_output_size_{0};
 };
 
 }  // namespace wgx
