@@ -6,19 +6,19 @@
 
 namespace wgx {
 
-const InterfaceConfig* Config::Find(const std::string& name) const {
+const InterfaceConfig* Config::Find(std::string_view netns, std::string_view name) const {
   for (const auto& iface : interfaces) {
-    if (iface.name == name) return &iface;
+    if (iface.name == name && iface.netns == netns) return &iface;
   }
   return nullptr;
 }
 
-bool Config::Selects(const std::string& name) const {
+bool Config::Selects(std::string_view netns, const std::string& name) const {
   const bool excluded = std::any_of(exclude.begin(), exclude.end(), [&](const std::string& p) {
     return fnmatch(p.c_str(), name.c_str(), 0) == 0;
   });
   if (excluded) return false;
-  return discover || Find(name) != nullptr;
+  return discover || Find(netns, name) != nullptr;
 }
 
 std::chrono::milliseconds Config::OnlineThreshold(const std::string& name) const {
@@ -31,8 +31,10 @@ std::chrono::milliseconds Config::ReadTimeout(const std::string& name) const {
   return iface != nullptr ? iface->read_timeout : default_read_timeout;
 }
 
-const PeerConfigs* Config::PeersOf(const std::string& interface_name) const {
-  if (const InterfaceConfig* iface = Find(interface_name)) return &iface->peers;
+const PeerConfigs* Config::PeersOf(std::string_view netns,
+                                   const std::string& interface_name) const {
+  if (const InterfaceConfig* iface = Find(netns, interface_name)) return &iface->peers;
+  if (!netns.empty()) return nullptr;
   const auto it = discovered_peers.find(interface_name);
   return it != discovered_peers.end() ? &it->second : nullptr;
 }

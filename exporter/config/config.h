@@ -14,14 +14,15 @@
 #include <vector>
 
 #include "exporter/wireguard/key.h"
+#include "exporter/wireguard/netns.h"
 
 namespace wgx {
 
 // Label names the exporter writes itself. Configured labels may not use them,
 // and the renderer never writes a configured label under one of them.
-inline constexpr std::array<std::string_view, 9> kExporterLabelNames{
-    "interface",   "public_key",     "name",    "endpoint", "allowed_ips",
-    "listen_port", "implementation", "version", "revision"};
+inline constexpr std::array<std::string_view, 10> kExporterLabelNames{
+    "interface",   "netns",       "public_key",     "name",    "endpoint",
+    "allowed_ips", "listen_port", "implementation", "version", "revision"};
 // Label names Prometheus itself sets on a scrape or in histograms and
 // summaries: configured labels may not use them either.
 inline constexpr std::array<std::string_view, 4> kPrometheusLabelNames{"job", "instance", "le",
@@ -41,6 +42,7 @@ struct PeerConfig {
 
 struct InterfaceConfig {
   std::string name;
+  std::string netns;  // the namespace it is in; "" for the exporter's own
   std::chrono::milliseconds online_threshold{180'000};
   std::chrono::milliseconds read_timeout{2'000};
   Labels labels;
@@ -82,7 +84,9 @@ struct Config {
   std::chrono::milliseconds default_read_timeout{2'000};
   bool discover = true;
   std::vector<std::string> exclude;  // glob patterns (fnmatch)
-  // Listed interfaces, in file order. Names unique.
+  // Namespaces read beside the exporter's own (none by default).
+  NamespaceSelection namespaces;
+  // Listed interfaces, in file order. (netns, name) unique.
   std::vector<InterfaceConfig> interfaces;
   MetricToggles metrics;
   // Peer names from wg_quick.directory for interfaces that are NOT listed
@@ -97,10 +101,13 @@ struct Config {
   // changes the directory's mtime).
   std::vector<FileStamp> sources;
 
-  // The interface's own settings, or nullptr when it is not listed.
-  const InterfaceConfig* Find(const std::string& name) const;
+  // The interface's own settings, or nullptr when it is not listed. Without
+  // `netns`: in the exporter's own namespace.
+  const InterfaceConfig* Find(std::string_view netns, std::string_view name) const;
+  const InterfaceConfig* Find(std::string_view name) const { return Find("", name); }
   // Listed and not excluded, or discovered (discover=true) and not excluded.
-  bool Selects(const std::string& name) const;
+  bool Selects(std::string_view netns, const std::string& name) const;
+  bool Selects(const std::string& name) const { return Selects("", name); }
   // Settings for any selected interface: its own, or the defaults applied.
   // Returned by value for discovered interfaces; use Find() on the hot path.
   std::chrono::milliseconds OnlineThreshold(const std::string& name) const;
@@ -108,7 +115,11 @@ struct Config {
   // Configured peers of an interface (listed or discovered through the
   // wg_quick directory), or nullptr when there are none. Look this up once
   // per interface, then find each peer in the map.
-  const PeerConfigs* PeersOf(const std::string& interface_name) const;
+  // wg_quick.directory names only interfaces of the exporter's own namespace.
+  const PeerConfigs* PeersOf(std::string_view netns, const std::string& interface_name) const;
+  const PeerConfigs* PeersOf(const std::string& interface_name) const {
+    return PeersOf("", interface_name);
+  }
   // The configured peer, or nullptr.
   const PeerConfig* FindPeer(const std::string& interface_name, const Key& key) const;
 };

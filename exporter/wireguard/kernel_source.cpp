@@ -318,22 +318,34 @@ class ConcurrentDeviceReader {
 
 }  // namespace
 
-std::vector<InterfaceRef> KernelSource::List(std::vector<std::string>& errors) {
-  std::vector<InterfaceRef> interfaces;
+KernelSource::Links KernelSource::ListLinks() const {
+  Links links;
   try {
     const std::uint32_t sequence = NextSequence();
     netlink::LinkDumpParser parser(sequence);
-    const std::string error = Exchange(NETLINK_ROUTE, netlink::BuildGetLinkDumpRequest(sequence),
-                                       parser, Clock::now() + options_.list_timeout);
-    if (!error.empty()) {
-      errors.push_back("listing kernel WireGuard links: " + error);
-      return interfaces;
+    links.error = Exchange(NETLINK_ROUTE, netlink::BuildGetLinkDumpRequest(sequence), parser,
+                           Clock::now() + options_.list_timeout);
+    if (!links.error.empty()) {
+      links.error = "listing kernel WireGuard links: " + links.error;
+      return links;
     }
-    for (const std::string& name : parser.wireguard_links()) {
-      interfaces.push_back(InterfaceRef{name, Implementation::kKernel});
-    }
+    links.wireguard = parser.wireguard_links();
+    links.all = parser.all_links();
   } catch (const std::exception& e) {
-    errors.push_back(std::string("listing kernel WireGuard links: ") + e.what());
+    links.error = std::string("listing kernel WireGuard links: ") + e.what();
+  }
+  return links;
+}
+
+std::vector<InterfaceRef> KernelSource::List(std::vector<std::string>& errors) {
+  std::vector<InterfaceRef> interfaces;
+  Links links = ListLinks();
+  if (!links.error.empty()) errors.push_back(std::move(links.error));
+  for (std::string& name : links.wireguard) {
+    InterfaceRef ref;
+    ref.name = std::move(name);
+    ref.implementation = Implementation::kKernel;
+    interfaces.push_back(std::move(ref));
   }
   return interfaces;
 }

@@ -17,12 +17,22 @@ class KernelSource : public DeviceSource {
     std::chrono::milliseconds list_timeout{2000};
   };
 
+  // The links of the current network namespace: the WireGuard ones and all
+  // (a userspace implementation's tun device is there too). `error` says why
+  // the dump failed.
+  struct Links {
+    std::vector<std::string> wireguard;
+    std::vector<std::string> all;
+    std::string error;
+  };
+
   KernelSource() = default;
   explicit KernelSource(Options options) : options_(options) {}
 
   // Every link of kind "wireguard" in the current network namespace, as
   // kernel interfaces. A kernel without WireGuard has none.
   std::vector<InterfaceRef> List(std::vector<std::string>& errors) override;
+  Links ListLinks() const;
 
   // One non-blocking generic netlink socket per interface, all requests sent
   // at once and answered in one poll() loop, each until its own deadline.

@@ -437,7 +437,10 @@ bool LinkDumpParser::ParseMessage(const nlmsghdr* message) {
     error_ = Malformed(problem.empty() ? "link attributes" : problem);
     return false;
   }
-  if (is_wireguard && name && !name->empty()) links_.emplace_back(*name);
+  if (name && !name->empty()) {
+    all_links_.emplace_back(*name);
+    if (is_wireguard) links_.emplace_back(*name);
+  }
   return true;
 }
 

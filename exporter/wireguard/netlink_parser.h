@@ -59,7 +59,8 @@ class DeviceDumpParser {
   Device device_;
 };
 
-// Answer to an RTM_GETLINK dump: the names of the links whose kind is "wireguard".
+// Answer to an RTM_GETLINK dump: the names of the links whose kind is
+// "wireguard", and of every link (a userspace WireGuard's tun device among them).
 class LinkDumpParser {
  public:
   explicit LinkDumpParser(std::uint32_t sequence);
@@ -69,6 +70,7 @@ class LinkDumpParser {
   const ParseError& error() const { return error_; }
   // In the order the kernel listed them (ascending ifindex).
   const std::vector<std::string>& wireguard_links() const { return links_; }
+  const std::vector<std::string>& all_links() const { return all_links_; }
 
  private:
   bool ParseMessage(const ::nlmsghdr* message);
@@ -77,6 +79,7 @@ class LinkDumpParser {
   ParseError error_;
   std::uint32_t sequence_;
   std::vector<std::string> links_;
+  std::vector<std::string> all_links_;
 };
 
 // Answer to CTRL_CMD_GETFAMILY (sent with NLM_F_ACK): the family's id. A kernel

@@ -3,19 +3,43 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "exporter/wireguard/device.h"
+#include "exporter/wireguard/netns.h"
 
 namespace wgx {
 
+// An interface is known by its network namespace and its name: many
+// containers have a wg0.
 struct InterfaceRef {
   std::string name;
   Implementation implementation = Implementation::kUserspace;
+  std::string netns;  // its network namespace's name; "" for the exporter's own
+  // Where this scrape found it, held open only as long as the reference
+  // lives: null for the exporter's own namespace and socket directory.
+  std::shared_ptr<const NamespaceHandle> netns_handle;
+  std::shared_ptr<const SocketDirectory> socket_directory;
 
-  friend bool operator==(const InterfaceRef&, const InterfaceRef&) = default;
+  friend bool operator==(const InterfaceRef& a, const InterfaceRef& b) {
+    return a.name == b.name && a.implementation == b.implementation && a.netns == b.netns;
+  }
+};
+
+// How listing one namespace went.
+struct NamespaceStatus {
+  std::string name;   // "" for the exporter's own
+  bool up = true;     // entered and listed
+  std::string error;  // why not, when !up
+};
+
+struct Listing {
+  std::vector<InterfaceRef> interfaces;     // sorted by (netns, name)
+  std::vector<NamespaceStatus> namespaces;  // the exporter's own first
+  std::vector<std::string> errors;          // problems, for logs
 };
 
 struct ReadRequest {
@@ -42,6 +66,10 @@ class DeviceSource {
   // the call costs about the slowest read, not the sum. results[i] answers
   // requests[i].
   virtual std::vector<ReadResult> Read(const std::vector<ReadRequest>& requests) = 0;
+
+  // Every WireGuard interface of every namespace `where` selects. A source
+  // that knows no namespaces lists its own (List()) as the exporter's.
+  virtual Listing ListNamespaces(const NamespaceSelection& where);
 };
 
 }  // namespace wgx

@@ -227,7 +227,10 @@ class ReadLoop {
                                               std::chrono::milliseconds(kLongestTimeout));
     connection.retry_connect_at = start_;
 
-    std::string path = socket_directory_;
+    // An interface found in another root brings the directory it was found in.
+    std::string path = request.interface.socket_directory != nullptr
+                           ? request.interface.socket_directory->path
+                           : socket_directory_;
     path += '/';
     path += name;
     path += kSocketSuffix;
