@@ -54,7 +54,7 @@ if(EXISTS ${WGX_SRC}/config/example.yml)
   install(FILES ${WGX_SRC}/config/example.yml DESTINATION ${WGX_ASSET_DOCDIR}/examples
     RENAME config.yml COMPONENT assets)
 endif()
-install(FILES ${WGX_SRC}/systemd/userspace-wireguard.conf
+install(FILES ${WGX_SRC}/systemd/userspace-wireguard.conf ${WGX_SRC}/systemd/namespaces.conf
   DESTINATION ${WGX_ASSET_DOCDIR}/examples COMPONENT assets)
 
 # systemd: the unit, with ExecStart pointing at the installed binary, and the

@@ -27,6 +27,7 @@ expect -rw-r--r-- /usr/share/wireguard_exporter/alerts/wireguard.rules_test.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/prometheus.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/alertmanager.yml
 expect -rw-r--r-- /usr/share/doc/wireguard-exporter/examples/userspace-wireguard.conf
+expect -rw-r--r-- /usr/share/doc/wireguard-exporter/examples/namespaces.conf
 if grep -E ' /usr/local/|/_CPack_|/tmp/' "$tmp/contents"; then
   echo "FAIL: paths outside the Debian layout"; rc=1
 fi

@@ -62,5 +62,21 @@ caps=$(cd "$tmp" && SYSTEMD_UNIT_PATH="$tmp:" systemd-analyze security --offline
 [ "$caps" -ge 1 ] || { echo "FAIL: drop-in was not applied (no CAP_DAC_OVERRIDE seen)"; rc=1; }
 exposure "userspace WireGuard (with drop-in)"
 
+echo "--- with the namespaces drop-in"
+rm -f "$tmp/$unit.d/"*
+cp "$src/systemd/namespaces.conf" "$tmp/$unit.d/"
+verify "with namespaces drop-in"
+report=$(cd "$tmp" && SYSTEMD_UNIT_PATH="$tmp:" systemd-analyze security --offline=true --no-pager \
+         "$unit" 2>&1)
+for expect in 'CAP_SYS_ADMIN' 'CAP_SYS_PTRACE'; do
+  grep -q "$expect" <<<"$report" || { echo "FAIL: namespaces drop-in: no $expect seen"; rc=1; }
+done
+# Only network namespaces may be entered.
+grep -qE '✗ RestrictNamespaces=~net' <<<"$report" ||
+  { echo "FAIL: namespaces drop-in must allow network namespaces"; rc=1; }
+grep -qE '✓ RestrictNamespaces=~mnt' <<<"$report" ||
+  { echo "FAIL: namespaces drop-in must still forbid mount namespaces"; rc=1; }
+exposure "namespaces (with drop-in)"
+
 [ "$rc" -eq 0 ] && echo "PASS"
 exit "$rc"
