@@ -5,6 +5,11 @@
 # Must run as root (network namespaces, wireguard-go, qemu).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: the suite makes network namespaces, runs wireguard-go and boots a VM: run it as root" >&2
+  echo "test.sh: for example: su -c '$0'" >&2
+  exit 1
+fi
 scripts/install-deps.sh all || exit 1
 jobs=$(nproc)
 
