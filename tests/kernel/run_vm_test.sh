@@ -32,7 +32,7 @@ command -v qemu-system-x86_64 > /dev/null ||
   skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
 qemu-system-x86_64 -machine help 2> /dev/null | grep -q '^q35' ||
   skip "qemu-system-x86_64 cannot run on this machine"
-for tool in busybox wg setpriv depmod modprobe dpkg-deb apt-get apt-cache cpio gzip ldd flock; do
+for tool in busybox wg setpriv ip depmod modprobe dpkg-deb apt-get apt-cache cpio gzip ldd flock; do
   command -v "$tool" > /dev/null || die "$tool is missing; run scripts/install-deps.sh test"
 done
 [ -x "$exporter" ] || die "exporter binary $exporter does not exist"
@@ -121,6 +121,8 @@ copy_program() {
 }
 copy_program "$(command -v wg)" /usr/bin/wg
 copy_program "$(command -v setpriv)" /usr/bin/setpriv
+# iproute2's ip for `ip netns` (busybox's ip has no netns command).
+copy_program "$(command -v ip)" /usr/bin/ip-full
 copy_program "$exporter" /usr/bin/wireguard_exporter
 copy_program "$capture_tool" /usr/bin/netlink_capture
 # Debug information only makes the initramfs larger.

@@ -278,5 +278,97 @@ else
 fi
 at nonroot_done
 kill "$WITH_CAP" "$WITHOUT_CAP" 2>/dev/null
+
+# --- network namespaces --------------------------------------------------------
+# Kernel interfaces in two named namespaces, both called wg0 like the one
+# here, completing a handshake over a veth pair between them; a namespace held
+# only by a process; namespaces added and deleted between scrapes.
+mkdir -p /var/run
+ipf() { /usr/bin/ip-full "$@"; }
+nsfs_fds() { ls -l "/proc/$1/fd" 2> /dev/null | grep -c 'net:\['; }
+own_value() {  # own_value FILE METRIC INTERFACE: the series without a netns label
+  grep "^$2{interface=\"$3\"[,}]" "$1" | grep -v 'netns="' | head -n 1 | awk '{ print $NF }'
+}
+ipf netns add vpna && ipf netns add vpnb
+ipf link add va netns vpna type veth peer name vb netns vpnb
+for n in a b; do
+  ipf -n vpn$n link set lo up
+  ipf -n vpn$n link set v$n up
+  ipf -n vpn$n link add wg0 type wireguard
+done
+ipf -n vpna addr add 10.201.0.1/24 dev va
+ipf -n vpnb addr add 10.201.0.2/24 dev vb
+D_PUB=$(cat d.pub)
+ipf netns exec vpna wg set wg0 listen-port 51850 private-key c.key \
+  peer "$D_PUB" endpoint 10.201.0.2:51851 allowed-ips 10.202.0.2/32
+ipf netns exec vpnb wg set wg0 listen-port 51851 private-key d.key \
+  peer "$C_PUB" allowed-ips 10.202.0.1/32
+ipf -n vpna addr add 10.202.0.1/24 dev wg0
+ipf -n vpnb addr add 10.202.0.2/24 dev wg0
+ipf -n vpna link set wg0 up
+ipf -n vpnb link set wg0 up
+check ns_handshake "ping between wg0 of vpna and wg0 of vpnb" ipf netns exec vpna ping -c 1 -W 10 10.202.0.2
+# Held by a process only: not in /run/netns.
+unshare -n sh -c 'ip link add wgp type wireguard && exec sleep 100000' &
+NS3=$!
+sleep 1
+printf 'namespaces:\n  discover: [named, processes]\ninterfaces:\n  - name: wg0\n    netns: vpna\n    labels: {site: vpna}\n' > ns.yml
+chmod 644 ns.yml
+wireguard_exporter --web.listen-address=:9589 --config.file=/tmp/ns.yml > exporter-ns.log 2>&1 &
+NS_EXPORTER=$!
+if wait_ready 9589; then
+  scrape_small 9589 ns1.txt
+  check ns_own_wg0 "wg0 of the own namespace up" test "$(own_value ns1.txt wireguard_interface_up wg0)" = 1
+  check ns_vpna_wg0 "wg0 of vpna up, configured label" test "$(value ns1.txt wireguard_interface_up 'interface="wg0"' 'netns="vpna"' 'site="vpna"')" = 1
+  check ns_vpnb_wg0 "wg0 of vpnb up" test "$(value ns1.txt wireguard_interface_up 'interface="wg0"' 'netns="vpnb"')" = 1
+  check ns_vpna_key "wg0 of vpna has its own key" test -n "$(series ns1.txt wireguard_interface_info 'netns="vpna"' "public_key=\"$C_PUB\"" 'listen_port="51850"')"
+  check ns_handshake_online "vpna's peer online" test "$(value ns1.txt wireguard_peer_online 'netns="vpna"' "public_key=\"$D_PUB\"")" = 1
+  check ns_process "wgp of the process-held namespace up" test "$(value ns1.txt wireguard_interface_up 'interface="wgp"' "netns=\"pid-$NS3\"")" = 1
+  check ns_process_wgpeer "wgpeer of the earlier unshared namespace up" test "$(value ns1.txt wireguard_interface_up 'interface="wgpeer"' "netns=\"pid-$NS2\"")" = 1
+  check ns_up_all "netns_up 1 for own, vpna, vpnb, pid-$NS3" test "$(value ns1.txt wireguard_netns_up 'netns=""')$(value ns1.txt wireguard_netns_up 'netns="vpna"')$(value ns1.txt wireguard_netns_up 'netns="vpnb"')$(value ns1.txt wireguard_netns_up "netns=\"pid-$NS3\"")" = 1111
+  check ns_interfaces "netns_interfaces vpna 1" test "$(value ns1.txt wireguard_netns_interfaces 'netns="vpna"')" = 1
+  info ns_count "$(grep -c '^wireguard_netns_up{' ns1.txt) namespaces, $(grep -c '^wireguard_interface_up{' ns1.txt) interfaces"
+  info ns_scrape_duration "$(awk '/^wireguard_exporter_scrape_duration_seconds / { print $2 }' ns1.txt)"
+  check ns_no_fds "no nsfs descriptor held after a scrape" test "$(nsfs_fds $NS_EXPORTER)" = 0
+  ipf netns add vpnc
+  ipf -n vpnc link add wg9 type wireguard
+  scrape_small 9589 ns2.txt
+  check ns_added "wg9 of the new vpnc appears" test "$(value ns2.txt wireguard_interface_up 'interface="wg9"' 'netns="vpnc"')" = 1
+  ipf netns del vpnc
+  kill "$NS3"
+  sleep 1
+  scrape_small 9589 ns3.txt
+  check ns_deleted "vpnc and pid-$NS3 gone" test "$(grep -c -e 'netns="vpnc"' -e "netns=\"pid-$NS3\"" ns3.txt)" = 0
+  check ns_no_fds_after "no nsfs descriptor held" test "$(nsfs_fds $NS_EXPORTER)" = 0
+else
+  fail ns_exporter_start "not ready on :9589"
+  tail -n 10 exporter-ns.log
+fi
+kill "$NS_EXPORTER" 2>/dev/null
+
+# Without CAP_SYS_ADMIN the other namespaces are down and the own one read;
+# with it, every named namespace is read.
+printf 'namespaces:\n  discover: [named]\n' > ns-named.yml
+chmod 644 ns-named.yml
+/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin \
+  wireguard_exporter --web.listen-address=:9590 --config.file=/tmp/ns-named.yml > exporter-ns-netadmin.log 2>&1 &
+NS_NETADMIN=$!
+/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin,+sys_admin \
+  --ambient-caps=+net_admin,+sys_admin \
+  wireguard_exporter --web.listen-address=:9591 --config.file=/tmp/ns-named.yml > exporter-ns-sysadmin.log 2>&1 &
+NS_SYSADMIN=$!
+if wait_ready 9590 && wait_ready 9591; then
+  scrape_small 9590 ns-netadmin.txt
+  check ns_netadmin_own "own wg0 still read" test "$(own_value ns-netadmin.txt wireguard_interface_up wg0)" = 1
+  check ns_netadmin_down "vpna and vpnb netns_up 0" test "$(value ns-netadmin.txt wireguard_netns_up 'netns="vpna"')$(value ns-netadmin.txt wireguard_netns_up 'netns="vpnb"')" = 00
+  check ns_netadmin_log "log names CAP_SYS_ADMIN" grep -q CAP_SYS_ADMIN exporter-ns-netadmin.log
+  scrape_small 9591 ns-sysadmin.txt
+  check ns_sysadmin_all "vpna and vpnb read" test "$(value ns-sysadmin.txt wireguard_netns_up 'netns="vpna"')$(value ns-sysadmin.txt wireguard_interface_up 'interface="wg0"' 'netns="vpnb"')" = 11
+else
+  fail ns_nonroot_start "setpriv exporters not ready"
+  tail -n 10 exporter-ns-netadmin.log exporter-ns-sysadmin.log
+fi
+kill "$NS_NETADMIN" "$NS_SYSADMIN" 2>/dev/null
+at namespaces_done
 kill "$NS2" 2>/dev/null
 finish
