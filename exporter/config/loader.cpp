@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <type_traits>
 #include <unordered_set>
@@ -42,9 +43,15 @@ constexpr auto kReservedLabels = [] {
   return all;
 }();
 
-constexpr std::array<std::string_view, 6> kMetricToggleNames{
-    "peer_info",          "peer_bytes",     "peer_handshake_timestamp",
-    "peer_handshake_age", "peer_keepalive", "peer_online"};
+constexpr std::array<std::string_view, 6> kTopLevelKeys{"defaults", "discover", "exclude",
+                                                        "wg_quick", "metrics",  "interfaces"};
+
+// The names metrics.disable accepts, in kMetricToggles' order.
+constexpr auto kMetricToggleNames = [] {
+  std::array<std::string_view, kMetricToggles.size()> names{};
+  for (std::size_t i = 0; i < kMetricToggles.size(); ++i) names[i] = kMetricToggles[i].name;
+  return names;
+}();
 
 constexpr std::array<std::string_view, 12> kCharacterClasses{"alnum", "alpha", "blank", "cntrl",
                                                              "digit", "graph", "lower", "print",
@@ -229,15 +236,12 @@ class Loader {
     }
     if (!root || root.IsNull()) return config_;  // empty file: defaults
     if (!root.IsMap()) {
-      Fail(root, "the configuration must be a mapping with the keys " +
-                     JoinNames(std::initializer_list<std::string_view>{
-                         "defaults", "discover", "exclude", "wg_quick", "metrics", "interfaces"}) +
+      Fail(root, "the configuration must be a mapping with the keys " + JoinNames(kTopLevelKeys) +
                      ", got " + TypeName(root));
     }
 
     std::map<std::string, Entry> top;
-    ForEachEntry(root, "", "the top level",
-                 {"defaults", "discover", "exclude", "wg_quick", "metrics", "interfaces"},
+    ForEachEntry(root, "", "the top level", kTopLevelKeys,
                  [&](Entry entry) { top.emplace(entry.key, std::move(entry)); });
 
     // Defaults first, whatever the order in the file: interfaces inherit them.
@@ -274,7 +278,7 @@ class Loader {
   }
 
   void ForEachEntry(const YAML::Node& map, const std::string& prefix, const std::string& where,
-                    std::initializer_list<std::string_view> allowed,
+                    std::span<const std::string_view> allowed,
                     const std::function<void(Entry)>& handle) const {
     std::map<std::string, int> seen_lines;
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -296,6 +300,12 @@ class Loader {
       }
       handle(Entry{key, key_node, value, prefix + key});
     }
+  }
+
+  void ForEachEntry(const YAML::Node& map, const std::string& prefix, const std::string& where,
+                    std::initializer_list<std::string_view> allowed,
+                    const std::function<void(Entry)>& handle) const {
+    ForEachEntry(map, prefix, where, std::span(allowed.begin(), allowed.size()), handle);
   }
 
   // Sections that may be left empty ("defaults:" with nothing) mean "no settings".
@@ -426,19 +436,14 @@ class Loader {
                          entry.path + "[" + std::to_string(i) + "]"};
         if (item.value.IsNull()) Fail(entry.value, item.path + ": the list item is empty");
         const std::string name = String(item);
-        MetricToggles& toggles = config_->metrics;
-        bool* toggle = name == "peer_info"                  ? &toggles.peer_info
-                       : name == "peer_bytes"               ? &toggles.peer_bytes
-                       : name == "peer_handshake_timestamp" ? &toggles.peer_handshake_timestamp
-                       : name == "peer_handshake_age"       ? &toggles.peer_handshake_age
-                       : name == "peer_keepalive"           ? &toggles.peer_keepalive
-                       : name == "peer_online"              ? &toggles.peer_online
-                                                            : nullptr;
-        if (toggle == nullptr) {
+        const auto toggle =
+            std::find_if(kMetricToggles.begin(), kMetricToggles.end(),
+                         [&](const MetricToggle& candidate) { return candidate.name == name; });
+        if (toggle == kMetricToggles.end()) {
           Fail(item, "unknown metric group " + Quoted(name) +
                          "; allowed: " + JoinNames(kMetricToggleNames));
         }
-        *toggle = false;
+        config_->metrics.*(toggle->field) = false;
       }
     });
   }
