@@ -63,6 +63,23 @@ struct MetricToggles {
   bool peer_online = true;
 };
 
+// One switch of MetricToggles and the name metrics.disable gives it in the
+// YAML. kMetricToggles lists every switch once, so code that needs all of them
+// walks the table instead of naming each field.
+struct MetricToggle {
+  std::string_view name;
+  bool MetricToggles::*field;
+};
+
+inline constexpr std::array<MetricToggle, 6> kMetricToggles{{
+    {"peer_info", &MetricToggles::peer_info},
+    {"peer_bytes", &MetricToggles::peer_bytes},
+    {"peer_handshake_timestamp", &MetricToggles::peer_handshake_timestamp},
+    {"peer_handshake_age", &MetricToggles::peer_handshake_age},
+    {"peer_keepalive", &MetricToggles::peer_keepalive},
+    {"peer_online", &MetricToggles::peer_online},
+}};
+
 // Identity of a file the snapshot was built from, to notice edits cheaply.
 struct FileStamp {
   std::string path;
