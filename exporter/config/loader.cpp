@@ -17,6 +17,7 @@
 #include "exporter/config/duration.h"
 #include "exporter/config/file_util.h"
 #include "exporter/config/name_checks.h"
+#include "exporter/config/namespaces_section.h"
 #include "exporter/config/wg_quick.h"
 #include "exporter/config/yaml_reader.h"
 
@@ -30,8 +31,8 @@ using std::chrono::milliseconds;
 constexpr std::size_t kMaxFileSize = 64u << 20;
 constexpr milliseconds kMaxReadTimeout{60'000};
 
-constexpr std::array<std::string_view, 6> kTopLevelKeys{"defaults", "discover", "exclude",
-                                                        "wg_quick", "metrics",  "interfaces"};
+constexpr std::array<std::string_view, 7> kTopLevelKeys{
+    "defaults", "discover", "exclude", "namespaces", "wg_quick", "metrics", "interfaces"};
 
 // The names metrics.disable accepts, in kMetricToggles' order.
 constexpr auto kMetricToggleNames = [] {
@@ -78,6 +79,9 @@ class Loader {
       config_->discover = reader_.Bool(it->second);
     }
     if (auto it = top.find("exclude"); it != top.end()) LoadExclude(it->second);
+    if (auto it = top.find("namespaces"); it != top.end()) {
+      config_->namespaces = LoadNamespacesSection(reader_, it->second);
+    }
     if (auto it = top.find("metrics"); it != top.end()) LoadMetrics(it->second);
     if (auto it = top.find("wg_quick"); it != top.end()) LoadWgQuickSection(it->second);
     if (auto it = top.find("interfaces"); it != top.end()) LoadInterfaces(it->second);
@@ -206,7 +210,7 @@ class Loader {
 
   void LoadInterfaces(const Entry& section) {
     if (!reader_.RequireListOrNull(section)) return;
-    std::map<std::string, int> interface_lines;
+    std::map<std::pair<std::string, std::string>, int> interface_lines;  // (netns, name)
     for (std::size_t i = 0; i < section.value.size(); ++i) {
       const YAML::Node& node = section.value[i];
       const std::string where = section.path + "[" + std::to_string(i) + "]";
@@ -216,11 +220,13 @@ class Loader {
                                TypeName(node));
       }
       InterfaceConfig iface = LoadInterface(node, where);
-      const auto [seen, inserted] = interface_lines.emplace(iface.name, 0);
+      const auto [seen, inserted] = interface_lines.emplace(std::pair(iface.netns, iface.name), 0);
       if (!inserted) {
-        reader_.Fail(node["name"], where + ".name: interface " + Quoted(iface.name) +
-                                       " is listed twice (first on line " +
-                                       std::to_string(seen->second) + ")");
+        reader_.Fail(
+            node["name"],
+            where + ".name: interface " + Quoted(iface.name) +
+                (iface.netns.empty() ? std::string() : " of namespace " + Quoted(iface.netns)) +
+                " is listed twice (first on line " + std::to_string(seen->second) + ")");
       }
       seen->second = node["name"].Mark().line + 1;
       config_->interfaces.push_back(std::move(iface));
@@ -231,7 +237,7 @@ class Loader {
     std::map<std::string, Entry> entries;
     reader_.ForEachEntry(
         node, where + ".", where,
-        {"name", "online_threshold", "read_timeout", "labels", "wg_quick_config", "peers"},
+        {"name", "netns", "online_threshold", "read_timeout", "labels", "wg_quick_config", "peers"},
         [&](Entry entry) { entries.emplace(entry.key, std::move(entry)); });
     const auto find = [&](const std::string& key) -> const Entry* {
       const auto it = entries.find(key);
@@ -244,6 +250,13 @@ class Loader {
     iface.name = reader_.String(*name);
     if (auto problem = InterfaceNameProblem(iface.name)) {
       reader_.Fail(*name, "interface name " + Quoted(iface.name) + " " + *problem);
+    }
+    if (const Entry* e = find("netns")) {
+      // Empty means the exporter's own namespace, as when the key is absent.
+      iface.netns = reader_.String(*e);
+      if (auto problem = NamespaceNameProblem(iface.netns); problem && !iface.netns.empty()) {
+        reader_.Fail(*e, "namespace name " + Quoted(iface.netns) + " " + *problem);
+      }
     }
     iface.online_threshold = config_->default_online_threshold;
     iface.read_timeout = config_->default_read_timeout;
@@ -262,7 +275,8 @@ class Loader {
     std::optional<PeerNames> wg_quick_names;
     if (const Entry* e = find("wg_quick_config")) {
       wg_quick_names = ReadWgQuickNames(reader_.PathValue(*e), /*required=*/true, *e, iface.name);
-    } else if (wg_quick_directory_ && !IsExcluded(iface.name)) {
+    } else if (wg_quick_directory_ && iface.netns.empty() && !IsExcluded(iface.name)) {
+      // The directory holds the files of the exporter's own namespace.
       wg_quick_names = ReadWgQuickNames(
           (std::filesystem::path(*wg_quick_directory_) / (iface.name + ".conf")).string(),
           /*required=*/false, *wg_quick_directory_entry_, iface.name);

@@ -223,6 +223,55 @@ TEST(Loader, LongestValidInterfaceNameAndUnusualCharacters) {
   EXPECT_EQ(config->interfaces[1].name, "wg-home.1_a");
 }
 
+TEST(Loader, Namespaces) {
+  const auto config = LoadOk(
+      "namespaces:\n"
+      "  discover: [named, processes]\n"
+      "  exclude: [\"cni-*\"]\n"
+      "  paths:\n"
+      "    - name: vpn-a\n"
+      "      path: /proc/self/ns/net\n"
+      "    - name: later\n"
+      "      path: /run/netns/not-there-yet\n"
+      "interfaces:\n"
+      "  - name: wg0\n"
+      "    netns: vpn-a\n"
+      "    online_threshold: 150s\n"
+      "  - name: wg0\n"
+      "    online_threshold: 90s\n"
+      "  - name: wg0\n"
+      "    netns: b\n",
+      "/etc/x/cfg.yml");
+  const NamespaceSelection& ns = config->namespaces;
+  EXPECT_TRUE(ns.named);
+  EXPECT_TRUE(ns.processes);
+  EXPECT_THAT(ns.exclude, ElementsAre("cni-*"));
+  EXPECT_THAT(ns.paths, ElementsAre(NamespacePath{"vpn-a", "/proc/self/ns/net"},
+                                    NamespacePath{"later", "/run/netns/not-there-yet"}));
+  // (netns, name) is the identity of an interface.
+  ASSERT_EQ(config->interfaces.size(), 3u);
+  EXPECT_EQ(config->Find("vpn-a", "wg0")->online_threshold, milliseconds{150'000});
+  EXPECT_EQ(config->Find("wg0")->online_threshold, milliseconds{90'000});
+  EXPECT_EQ(config->Find("", "wg0"), config->Find("wg0"));
+  EXPECT_EQ(config->Find("b", "wg0")->netns, "b");
+  EXPECT_EQ(config->Find("elsewhere", "wg0"), nullptr);
+  EXPECT_TRUE(config->Selects("elsewhere", "wg0"));  // discovered
+}
+
+TEST(Loader, NoNamespacesSectionReadsOnlyTheOwn) {
+  const auto config = LoadOk("discover: true\n");
+  EXPECT_TRUE(config->namespaces.OwnOnly());
+  const auto empty_netns = LoadOk("interfaces:\n  - {name: wg0, netns: \"\"}\n");
+  EXPECT_EQ(empty_netns->Find("wg0")->netns, "");
+}
+
+TEST(Loader, ListedOnlySelectsByNamespaceToo) {
+  const auto config = LoadOk("discover: false\ninterfaces:\n  - {name: wg0, netns: a}\n");
+  EXPECT_TRUE(config->Selects("a", "wg0"));
+  EXPECT_FALSE(config->Selects("wg0"));
+  EXPECT_FALSE(config->Selects("b", "wg0"));
+}
+
 TEST(Loader, ErrorToString) {
   EXPECT_EQ((ConfigError{"a.yml", 3, 5, "bad"}).ToString(), "a.yml:3:5: bad");
   EXPECT_EQ((ConfigError{"a.yml", 3, 0, "bad"}).ToString(), "a.yml:3: bad");
@@ -261,13 +310,13 @@ INSTANTIATE_TEST_SUITE_P(
         // Unknown keys, at every level, with the allowed ones listed.
         BadCase{"UnknownTopLevelKey", "discover: true\ndiscovr: true\n", 2, 1,
                 "unknown key \"discovr\" in the top level; allowed keys: defaults, discover, "
-                "exclude, wg_quick, metrics, interfaces"},
+                "exclude, namespaces, wg_quick, metrics, interfaces"},
         BadCase{"UnknownDefaultsKey", "defaults:\n  online_treshold: 3m\n", 2, 3,
                 "unknown key \"online_treshold\" in defaults; allowed keys: online_threshold, "
                 "read_timeout"},
         BadCase{"UnknownInterfaceKey", kIface + "    label: {a: b}\n", 3, 5,
-                "unknown key \"label\" in interfaces[0]; allowed keys: name, online_threshold, "
-                "read_timeout, labels, wg_quick_config, peers"},
+                "unknown key \"label\" in interfaces[0]; allowed keys: name, netns, "
+                "online_threshold, read_timeout, labels, wg_quick_config, peers"},
         BadCase{"UnknownPeerKey", kPeers + "      - public_key: " + kKey1 + "\n        nam: x\n", 5,
                 9,
                 "unknown key \"nam\" in interfaces[0].peers[0]; allowed keys: public_key, name, "
@@ -385,11 +434,44 @@ INSTANTIATE_TEST_SUITE_P(
                 "label \"__meta\" starts with \"__\""},
         BadCase{"LabelCollidesInterface", kIface + "    labels: {interface: x}\n", 3, 14,
                 "label \"interface\" collides with a label the exporter or Prometheus sets "
-                "itself (reserved: interface, public_key, name, endpoint, allowed_ips, "
+                "itself (reserved: interface, netns, public_key, name, endpoint, allowed_ips, "
                 "listen_port, implementation, version, revision, job, instance, le, quantile)"},
         BadCase{"PeerLabelCollidesName",
                 kPeers + "      - public_key: " + kKey1 + "\n        labels: {name: x}\n", 5, 18,
                 "interfaces[0].peers[0].labels: label \"name\" collides"},
+        BadCase{"LabelCollidesNetns", kIface + "    labels: {netns: x}\n", 3, 14,
+                "label \"netns\" collides"},
+        // Namespaces.
+        BadCase{"UnknownNamespacesKey", "namespaces:\n  discovr: [named]\n", 2, 3,
+                "unknown key \"discovr\" in namespaces; allowed keys: discover, exclude, paths"},
+        BadCase{"UnknownDiscoverWord", "namespaces:\n  discover: [named, containers]\n", 2, 21,
+                "namespaces.discover[1]: unknown way to discover namespaces \"containers\"; "
+                "allowed: named, processes"},
+        BadCase{"DiscoverNotAList", "namespaces:\n  discover: named\n", 2, 13,
+                "namespaces.discover: must be a list"},
+        BadCase{"NamespacesExcludeBadGlob", "namespaces:\n  exclude: [\"cni-[\"]\n", 2, 13,
+                "namespaces.exclude[0]: pattern \"cni-[\" has a '[' without its closing ']'"},
+        BadCase{"PathWithoutName", "namespaces:\n  paths:\n    - path: /run/netns/a\n", 3, 7,
+                "namespaces.paths[0]: a namespace needs a name"},
+        BadCase{"PathWithoutPath", "namespaces:\n  paths:\n    - name: a\n", 3, 7,
+                "namespaces.paths[0]: a namespace needs a path"},
+        BadCase{"PathNameWithSpace",
+                "namespaces:\n  paths:\n    - name: \"a b\"\n      path: /run/netns/a\n", 3, 13,
+                "namespace name \"a b\" must be printable ASCII without whitespace"},
+        BadCase{"PathNamedTwice",
+                "namespaces:\n  paths:\n    - {name: a, path: /run/netns/a}\n"
+                "    - {name: a, path: /run/netns/b}\n",
+                4, 14, "namespace \"a\" is named twice (first on line 3)"},
+        BadCase{"PathNotNsfs", "namespaces:\n  paths:\n    - {name: a, path: /etc/hostname}\n", 3,
+                23, "\"/etc/hostname\" is not a namespace file (nsfs)"},
+        BadCase{"PathOfAnotherNamespaceType",
+                "namespaces:\n  paths:\n    - {name: a, path: /proc/self/ns/mnt}\n", 3, 23,
+                "is a namespace file, but not of a network namespace"},
+        BadCase{"InterfaceNetnsBadName", kIface + "    netns: \"a\\\\b\"\n", 3, 12,
+                "namespace name \"a\\b\" must not contain"},
+        BadCase{"SameInterfaceTwiceInOneNamespace",
+                "interfaces:\n  - {name: wg0, netns: vpn-a}\n  - {name: wg0, netns: vpn-a}\n", 3,
+                12, "interface \"wg0\" of namespace \"vpn-a\" is listed twice (first on line 2)"},
         BadCase{"LabelCollidesJob", kIface + "    labels: {job: x}\n", 3, 14, "\"job\" collides"},
         BadCase{"LabelCollidesInstance", kIface + "    labels: {instance: x}\n", 3, 14, "collides"},
         BadCase{"LabelCollidesLe", kIface + "    labels: {le: x}\n", 3, 14, "collides"},
