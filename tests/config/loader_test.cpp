@@ -737,12 +737,15 @@ TEST(LoaderFiles, WgQuickDirectoryThatIsAFileIsAnError) {
 TEST(LoaderFiles, ExampleConfigurationLoads) {
   const std::string example = std::string(WGX_TEST_DATA_DIR) + "/../../config/example.yml";
   const auto config = LoadFileOk(example);
-  ASSERT_EQ(config->interfaces.size(), 2u);
+  ASSERT_EQ(config->interfaces.size(), 3u);
   EXPECT_EQ(config->interfaces[0].name, "wg0");
   EXPECT_EQ(config->interfaces[0].online_threshold, milliseconds{150'000});
   EXPECT_EQ(config->interfaces[0].peers.size(), 2u);
   EXPECT_EQ(config->interfaces[1].online_threshold, milliseconds{180'000});
+  EXPECT_EQ(config->interfaces[2].name, "wg0");
+  EXPECT_EQ(config->interfaces[2].netns, "vpn-a");
   EXPECT_THAT(config->exclude, ElementsAre("wgtest*"));
+  EXPECT_TRUE(config->namespaces.OwnOnly());
 }
 
 TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
@@ -760,9 +763,17 @@ TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
   uncomment("# wg_quick:\n#   directory: /etc/wireguard", "wg_quick:\n  directory: wireguard");
   uncomment("    # wg_quick_config: /etc/wireguard/wg0.conf",
             "    wg_quick_config: wireguard/wg0.conf");
+  uncomment(
+      "# namespaces:\n#   discover: [named, processes]\n#   exclude: [\"cni-*\"]          # globs "
+      "over discovered namespaces' names\n#   paths:                      # always read, by any "
+      "nsfs file\n#     - name: vpn-a\n#       path: /run/netns/vpn-a",
+      "namespaces:\n  discover: [named, processes]\n  exclude: [\"cni-*\"]\n  paths:\n    - "
+      "name: vpn-a\n      path: /run/netns/vpn-a");
   dir.Write("cfg.yml", text);
   const auto config = LoadFileOk(dir.Path("cfg.yml"));
   EXPECT_EQ(config->interfaces.at(0).peers.at(K(kKey1)).name, "from-file");
+  EXPECT_TRUE(config->namespaces.named && config->namespaces.processes);
+  EXPECT_EQ(config->namespaces.paths.at(0).name, "vpn-a");
 }
 
 }  // namespace
