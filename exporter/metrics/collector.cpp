@@ -231,14 +231,17 @@ bool NeverShookHands(const Peer& peer) {
   return peer.last_handshake_seconds == 0 && peer.last_handshake_nanoseconds == 0;
 }
 
+__extension__ using Int128 = __int128;
+
 // Handshake time in nanoseconds since the epoch, saturating instead of
-// overflowing on nonsense from a device.
+// overflowing on nonsense from a device. Neither field is bounded (the
+// nanoseconds need not be under a second), and 128 bits hold the exact sum
+// of any two, so the clamp alone decides.
 std::int64_t HandshakeNanos(const Peer& peer) {
-  constexpr std::int64_t kMaxSeconds =
-      std::numeric_limits<std::int64_t>::max() / kNanosPerSecond - 1;
-  if (peer.last_handshake_seconds > kMaxSeconds) return std::numeric_limits<std::int64_t>::max();
-  if (peer.last_handshake_seconds < -kMaxSeconds) return std::numeric_limits<std::int64_t>::min();
-  return peer.last_handshake_seconds * kNanosPerSecond + peer.last_handshake_nanoseconds;
+  const Int128 nanos =
+      Int128{peer.last_handshake_seconds} * kNanosPerSecond + peer.last_handshake_nanoseconds;
+  return static_cast<std::int64_t>(std::clamp<Int128>(
+      nanos, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
 }
 
 // Age of the last handshake; 0 when it lies ahead of `now_ns`. Callers check

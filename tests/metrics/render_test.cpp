@@ -446,6 +446,26 @@ TEST(RenderExpositionTest, HandshakeSecondsOutOfRangeDoNotOverflow) {
   EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 2) + "} 0"));
 }
 
+// Devices report nanoseconds as a separate field that is not bounded to one
+// second: any value must give a defined, saturated handshake time.
+TEST(RenderExpositionTest, HandshakeNanosecondsOutOfRangeDoNotOverflow) {
+  Peer far_future = MakePeer(1);
+  far_future.last_handshake_seconds = kNow;
+  far_future.last_handshake_nanoseconds = std::numeric_limits<std::int64_t>::max();
+  Peer far_past = MakePeer(2);
+  far_past.last_handshake_seconds = -1;
+  far_past.last_handshake_nanoseconds = std::numeric_limits<std::int64_t>::min();
+  const std::string out = Render(
+      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, {far_future, far_past}))},
+      UnixTime(kNow));
+  EXPECT_TRUE(
+      HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 0"));
+  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 1"));
+  EXPECT_TRUE(HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 2) +
+                               "} 9223372036.854776"));
+  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 2) + "} 0"));
+}
+
 TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
   const GoldenScenario scenario;
   for (const std::size_t chunk_bytes : {std::size_t{1}, std::size_t{100}, std::size_t{1} << 20}) {
