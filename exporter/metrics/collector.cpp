@@ -626,8 +626,15 @@ Collector::Scrape Collector::Gather() {
   }
   const std::size_t answered = results.size();
   results.resize(requests.size());
-  for (std::size_t i = answered; i < results.size(); ++i) {
-    results[i] = ReadResult{std::nullopt, "no answer from the reader", 0};
+  // A down interface is logged with its reason, whatever the source did or
+  // did not say.
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ReadResult& result = results[i];
+    if (i >= answered) {
+      result = ReadResult{std::nullopt, "no answer from the reader", 0};
+    } else if (!result.device && result.error.empty()) {
+      result.error = "the reader returned no device and no error";
+    }
   }
 
   scrape.readings.reserve(requests.size() + config.interfaces.size());

@@ -1,13 +1,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -35,10 +41,13 @@ class FakeSource : public DeviceSource {
   std::vector<InterfaceRef> listed;
   std::vector<std::string> list_errors;
   std::map<std::string, Device> devices;
+  // Answered with neither a device nor an error.
+  std::set<std::string> silent;
   std::function<void()> on_list;
   std::chrono::milliseconds read_delay{0};
   bool read_throws = false;
-  bool answer_only_first = false;
+  // Fewer answers than requests: the rest go unanswered.
+  std::size_t max_answers = std::numeric_limits<std::size_t>::max();
   std::vector<std::vector<ReadRequest>> reads;
 
   std::vector<InterfaceRef> List(std::vector<std::string>& errors) override {
@@ -55,14 +64,16 @@ class FakeSource : public DeviceSource {
     for (const ReadRequest& request : requests) {
       ReadResult result;
       result.duration_seconds = 0.001;
+      if (results.size() == max_answers) break;
       const auto it = devices.find(request.interface.name);
-      if (it != devices.end()) {
+      if (silent.count(request.interface.name) != 0) {
+        // neither device nor error
+      } else if (it != devices.end()) {
         result.device = it->second;
       } else {
         result.error = "connection refused";
       }
       results.push_back(std::move(result));
-      if (answer_only_first) break;
     }
     return results;
   }
@@ -87,6 +98,27 @@ class TempConfigFile {
  private:
   std::string dir_;
   std::string path_;
+};
+
+// What the default logger writes while it lives, one message a line.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    sink->set_pattern("%v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", std::move(sink)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::vector<std::string> Lines(std::string_view prefix) const {
+    return LinesStartingWith(stream_.str(), prefix);
+  }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 WallClock FixedClock() {
@@ -202,7 +234,7 @@ TEST_F(CollectorTest, ReaderThatThrowsOrAnswersTooLittleNeverFailsTheScrape) {
   source_.Add(MakeDevice("wg1", Implementation::kKernel, {}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
 
-  source_.answer_only_first = true;
+  source_.max_answers = 1;
   std::string out = collector.Collect();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
@@ -212,6 +244,30 @@ TEST_F(CollectorTest, ReaderThatThrowsOrAnswersTooLittleNeverFailsTheScrape) {
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
   EXPECT_THAT(out, HasSubstr("wireguard_exporter_scrape_duration_seconds "));
+}
+
+TEST_F(CollectorTest, EveryDownInterfaceIsLoggedWithItsReason) {
+  auto store = StoreWith("interfaces:\n  - name: wg9\n");
+  source_.Add(MakeDevice("wg0", Implementation::kKernel, {}));
+  source_.Add(MakeDevice("wg1", Implementation::kKernel, {}));
+  source_.silent = {"wg1"};
+  source_.listed.push_back({"wg2", Implementation::kUserspace});  // cannot be read
+  source_.Add(MakeDevice("wg3", Implementation::kKernel, {}));
+  source_.max_answers = 3;  // wg3 goes unanswered
+  Collector collector(*store, source_, FixedClock(), BuildInfo{});
+  const CapturedLog log;
+  const std::string out = collector.Collect();
+
+  EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
+  for (const char* down : {"wg1", "wg2", "wg3", "wg9"}) {
+    EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"" + std::string(down) + "\"} 0"))
+        << down;
+  }
+  EXPECT_THAT(log.Lines("interface "),
+              ElementsAre("interface wg1 down: the reader returned no device and no error",
+                          "interface wg2 down: connection refused",
+                          "interface wg3 down: no answer from the reader",
+                          "interface wg9 down: not found"));
 }
 
 TEST_F(CollectorTest, AgesAreMeasuredAgainstTheInjectedClock) {
