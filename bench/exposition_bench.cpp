@@ -18,7 +18,7 @@
 
 #include "bench/alloc_counter.h"
 #include "bench/gateway.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 
 namespace wgx {
 namespace {

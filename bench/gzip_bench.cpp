@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "bench/gateway.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 
 namespace wgx {
 namespace {

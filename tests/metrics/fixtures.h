@@ -13,7 +13,7 @@
 
 #include "exporter/config/config.h"
 #include "exporter/config/config_store.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "exporter/wireguard/device.h"
 
 namespace wgx::testing {

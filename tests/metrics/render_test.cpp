@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "tests/metrics/fixtures.h"
 
 namespace wgx {

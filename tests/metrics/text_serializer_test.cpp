@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "tests/metrics/fixtures.h"
 
 namespace wgx {
