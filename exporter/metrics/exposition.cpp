@@ -7,75 +7,11 @@
 #include <utility>
 
 #include "exporter/metrics/address_text.h"
+#include "exporter/metrics/families.h"
 #include "exporter/metrics/text.h"
 
 namespace wgx {
 namespace {
-
-// ---------------------------------------------------------------------------
-// Families, in the order they are written.
-//
-// Label order, the same rule everywhere: the exporter's base labels first
-// (peer: interface, public_key, name; interface: interface), then the
-// configured labels sorted by name (a peer's own labels merged over its
-// interface's, the peer winning), then the labels particular to the family
-// (peer_info: endpoint, allowed_ips; interface_info: public_key, listen_port,
-// implementation).
-
-struct Family {
-  std::string_view name;
-  std::string_view type;
-  std::string_view help;
-};
-
-constexpr Family kPeerHandshakeTimestamp{
-    "wireguard_peer_last_handshake_timestamp_seconds", "gauge",
-    "Unix time of the last handshake completed with the peer, 0 when none has completed."};
-constexpr Family kPeerHandshakeAge{
-    "wireguard_peer_last_handshake_age_seconds", "gauge",
-    "Seconds since the last handshake completed with the peer, +Inf when none has completed."};
-constexpr Family kPeerOnline{"wireguard_peer_online", "gauge",
-                             "Whether the peer's last handshake is at most the interface's online "
-                             "threshold old (1) or not (0)."};
-constexpr Family kPeerReceiveBytes{"wireguard_peer_receive_bytes_total", "counter",
-                                   "Bytes received from the peer."};
-constexpr Family kPeerTransmitBytes{"wireguard_peer_transmit_bytes_total", "counter",
-                                    "Bytes sent to the peer."};
-constexpr Family kPeerKeepalive{"wireguard_peer_persistent_keepalive_interval_seconds", "gauge",
-                                "Persistent keepalive interval of the peer, 0 when it is off."};
-constexpr Family kPeerInfo{"wireguard_peer_info", "gauge",
-                           "Peer details that change rarely: its current endpoint and its allowed "
-                           "IPs in device order. Always 1."};
-constexpr Family kInterfaceUp{"wireguard_interface_up", "gauge",
-                              "Whether the interface was read in this scrape (1) or not (0); the "
-                              "reason is logged."};
-constexpr Family kInterfaceInfo{"wireguard_interface_info", "gauge",
-                                "Interface details: public key, listen port and implementation "
-                                "(kernel or userspace). Always 1."};
-constexpr Family kInterfacePeers{"wireguard_interface_peers", "gauge",
-                                 "Number of peers configured on the interface."};
-constexpr Family kInterfacePeersOnline{"wireguard_interface_peers_online", "gauge",
-                                       "Number of the interface's peers that are online."};
-constexpr Family kInterfaceOnlineThreshold{
-    "wireguard_interface_online_threshold_seconds", "gauge",
-    "Maximum age of a peer's last handshake for the peer to count as online."};
-constexpr Family kInterfaceReadDuration{"wireguard_interface_read_duration_seconds", "gauge",
-                                        "Time taken to read the interface in this scrape."};
-constexpr Family kBuildInfo{"wireguard_exporter_build_info", "gauge",
-                            "A metric with a constant '1' value labeled by version and revision "
-                            "from which wireguard_exporter was built."};
-constexpr Family kReloadSuccessful{"wireguard_exporter_config_last_reload_successful", "gauge",
-                                   "Whether the last configuration reload attempt was successful."};
-constexpr Family kReloadSuccessTimestamp{
-    "wireguard_exporter_config_last_reload_success_timestamp_seconds", "gauge",
-    "Unix time of the last successful configuration load."};
-constexpr Family kReloads{"wireguard_exporter_config_reloads_total", "counter",
-                          "Configuration reload attempts, successful or not."};
-constexpr Family kReloadFailures{"wireguard_exporter_config_reload_failures_total", "counter",
-                                 "Configuration reload attempts that failed."};
-constexpr Family kScrapeDuration{
-    "wireguard_exporter_scrape_duration_seconds", "gauge",
-    "Time taken to list and read the WireGuard interfaces in this scrape."};
 
 // Label names the exporter writes itself. The config loader rejects them as
 // configured labels; skipping them here as well keeps the output valid (no
@@ -83,6 +19,16 @@ constexpr Family kScrapeDuration{
 bool IsReservedLabel(std::string_view name) {
   return std::find(kExporterLabelNames.begin(), kExporterLabelNames.end(), name) !=
          kExporterLabelNames.end();
+}
+
+std::string_view TypeName(FamilyType type) {
+  switch (type) {
+    case FamilyType::kGauge:
+      return "gauge";
+    case FamilyType::kCounter:
+      return "counter";
+  }
+  return "untyped";
 }
 
 void AppendHeader(std::string& out, const Family& family) {
@@ -93,7 +39,7 @@ void AppendHeader(std::string& out, const Family& family) {
   out.append("\n# TYPE ");
   out.append(family.name);
   out.push_back(' ');
-  out.append(family.type);
+  out.append(TypeName(family.type));
   out.push_back('\n');
 }
 
@@ -362,7 +308,7 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
   const PeerLabelArena arena = any_peer_family ? BuildPeerLabels(views) : PeerLabelArena{};
 
   if (toggles.peer_handshake_timestamp) {
-    WritePeerFamily(output, kPeerHandshakeTimestamp, views, arena,
+    WritePeerFamily(output, families::kPeerHandshakeTimestamp, views, arena,
                     [](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append("} ");
                       if (NeverShookHands(peer)) {
@@ -375,7 +321,7 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
                     });
   }
   if (toggles.peer_handshake_age) {
-    WritePeerFamily(output, kPeerHandshakeAge, views, arena,
+    WritePeerFamily(output, families::kPeerHandshakeAge, views, arena,
                     [now_ns](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append("} ");
                       if (NeverShookHands(peer)) {
@@ -386,32 +332,32 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
                     });
   }
   if (toggles.peer_online) {
-    WritePeerFamily(output, kPeerOnline, views, arena,
+    WritePeerFamily(output, families::kPeerOnline, views, arena,
                     [now_ns](std::string& out, const InterfaceView& view, const Peer& peer) {
                       out.append(view.IsOnline(peer, now_ns) ? "} 1" : "} 0");
                     });
   }
   if (toggles.peer_bytes) {
-    WritePeerFamily(output, kPeerReceiveBytes, views, arena,
+    WritePeerFamily(output, families::kPeerReceiveBytes, views, arena,
                     [](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append("} ");
                       AppendInteger(out, peer.receive_bytes);
                     });
-    WritePeerFamily(output, kPeerTransmitBytes, views, arena,
+    WritePeerFamily(output, families::kPeerTransmitBytes, views, arena,
                     [](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append("} ");
                       AppendInteger(out, peer.transmit_bytes);
                     });
   }
   if (toggles.peer_keepalive) {
-    WritePeerFamily(output, kPeerKeepalive, views, arena,
+    WritePeerFamily(output, families::kPeerKeepalive, views, arena,
                     [](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append("} ");
                       AppendInteger(out, peer.persistent_keepalive_interval);
                     });
   }
   if (toggles.peer_info) {
-    WritePeerFamily(output, kPeerInfo, views, arena,
+    WritePeerFamily(output, families::kPeerInfo, views, arena,
                     [](std::string& out, const InterfaceView&, const Peer& peer) {
                       out.append(",endpoint=\"");
                       AppendEscaped(out, peer.endpoint);
@@ -429,11 +375,11 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
   std::string& text = output.text();
   const auto all = [](const InterfaceView&) { return true; };
   const auto read_ok = [](const InterfaceView& view) { return view.device() != nullptr; };
-  WriteInterfaceFamily(output, kInterfaceUp, views, all,
+  WriteInterfaceFamily(output, families::kInterfaceUp, views, all,
                        [](std::string& out, const InterfaceView& view) {
                          out.append(view.device() ? "} 1" : "} 0");
                        });
-  WriteInterfaceFamily(output, kInterfaceInfo, views, read_ok,
+  WriteInterfaceFamily(output, families::kInterfaceInfo, views, read_ok,
                        [](std::string& out, const InterfaceView& view) {
                          const Device& device = *view.device();
                          out.append(",public_key=\"");
@@ -444,40 +390,41 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
                          out.append(ImplementationName(device.implementation));
                          out.append("\"} 1");
                        });
-  WriteInterfaceFamily(output, kInterfacePeers, views, read_ok,
+  WriteInterfaceFamily(output, families::kInterfacePeers, views, read_ok,
                        [](std::string& out, const InterfaceView& view) {
                          out.append("} ");
                          AppendInteger(out, view.device()->peers.size());
                        });
-  WriteInterfaceFamily(output, kInterfacePeersOnline, views, read_ok,
+  WriteInterfaceFamily(output, families::kInterfacePeersOnline, views, read_ok,
                        [](std::string& out, const InterfaceView& view) {
                          out.append("} ");
                          AppendInteger(out, view.peers_online);
                        });
-  WriteInterfaceFamily(output, kInterfaceOnlineThreshold, views, all,
+  WriteInterfaceFamily(output, families::kInterfaceOnlineThreshold, views, all,
                        [](std::string& out, const InterfaceView& view) {
                          out.append("} ");
                          AppendDouble(out, static_cast<double>(view.threshold_ns) / 1e9);
                        });
   WriteInterfaceFamily(
-      output, kInterfaceReadDuration, views,
+      output, families::kInterfaceReadDuration, views,
       [](const InterfaceView& view) { return view.reading->attempted; },
       [](std::string& out, const InterfaceView& view) {
         out.append("} ");
         AppendDouble(out, view.reading->result.duration_seconds);
       });
 
-  AppendHeader(text, kBuildInfo);
-  text.append(kBuildInfo.name);
+  AppendHeader(text, families::kBuildInfo);
+  text.append(families::kBuildInfo.name);
   text.push_back('{');
   AppendLabel(text, "version", build.version, /*first=*/true);
   AppendLabel(text, "revision", build.revision);
   text.append("} 1\n");
-  WriteScalar(text, kReloadSuccessful, std::uint64_t{reload.last_reload_successful ? 1u : 0u});
-  WriteScalar(text, kReloadSuccessTimestamp, reload.last_success_timestamp_seconds);
-  WriteScalar(text, kReloads, reload.reloads_total);
-  WriteScalar(text, kReloadFailures, reload.reload_failures_total);
-  WriteScalar(text, kScrapeDuration, scrape_duration_seconds);
+  WriteScalar(text, families::kReloadSuccessful,
+              std::uint64_t{reload.last_reload_successful ? 1u : 0u});
+  WriteScalar(text, families::kReloadSuccessTimestamp, reload.last_success_timestamp_seconds);
+  WriteScalar(text, families::kReloads, reload.reloads_total);
+  WriteScalar(text, families::kReloadFailures, reload.reload_failures_total);
+  WriteScalar(text, families::kScrapeDuration, scrape_duration_seconds);
 }
 
 }  // namespace
