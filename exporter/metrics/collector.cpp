@@ -97,9 +97,14 @@ std::string Collector::Collect() {
 }
 
 bool Collector::Collect(const ExpositionSink& sink, std::size_t chunk_bytes) {
-  Scrape scrape = Gather();
-  return StreamExposition(*scrape.config, scrape.readings, scrape.now, scrape.reload, build_,
-                          scrape.duration_seconds, chunk_bytes, sink);
+  const Scrape scrape = Gather();
+  return StreamExposition({.config = *scrape.config,
+                           .readings = scrape.readings,
+                           .now = scrape.now,
+                           .reload = scrape.reload,
+                           .build = build_,
+                           .scrape_duration_seconds = scrape.duration_seconds},
+                          chunk_bytes, sink);
 }
 
 }  // namespace wgx

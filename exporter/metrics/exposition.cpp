@@ -296,12 +296,11 @@ void WriteScalar(std::string& out, const Family& family, std::uint64_t value) {
   out.push_back('\n');
 }
 
-void Render(const Config& config, const std::vector<InterfaceReading>& readings,
-            std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-            const BuildInfo& build, double scrape_duration_seconds, Output& output) {
-  const std::int64_t now_ns = ToNanos(now);
-  const MetricToggles& toggles = config.metrics;
-  const std::vector<InterfaceView> views = BuildInterfaceViews(config, readings, now_ns);
+void Render(const ScrapeInputs& inputs, Output& output) {
+  const std::int64_t now_ns = ToNanos(inputs.now);
+  const MetricToggles& toggles = inputs.config.metrics;
+  const std::vector<InterfaceView> views =
+      BuildInterfaceViews(inputs.config, inputs.readings, now_ns);
   const bool any_peer_family = toggles.peer_handshake_timestamp || toggles.peer_handshake_age ||
                                toggles.peer_online || toggles.peer_bytes ||
                                toggles.peer_keepalive || toggles.peer_info;
@@ -416,40 +415,37 @@ void Render(const Config& config, const std::vector<InterfaceReading>& readings,
   AppendHeader(text, families::kBuildInfo);
   text.append(families::kBuildInfo.name);
   text.push_back('{');
-  AppendLabel(text, "version", build.version, /*first=*/true);
-  AppendLabel(text, "revision", build.revision);
+  AppendLabel(text, "version", inputs.build.version, /*first=*/true);
+  AppendLabel(text, "revision", inputs.build.revision);
   text.append("} 1\n");
   WriteScalar(text, families::kReloadSuccessful,
-              std::uint64_t{reload.last_reload_successful ? 1u : 0u});
-  WriteScalar(text, families::kReloadSuccessTimestamp, reload.last_success_timestamp_seconds);
-  WriteScalar(text, families::kReloads, reload.reloads_total);
-  WriteScalar(text, families::kReloadFailures, reload.reload_failures_total);
-  WriteScalar(text, families::kScrapeDuration, scrape_duration_seconds);
+              std::uint64_t{inputs.reload.last_reload_successful ? 1u : 0u});
+  WriteScalar(text, families::kReloadSuccessTimestamp,
+              inputs.reload.last_success_timestamp_seconds);
+  WriteScalar(text, families::kReloads, inputs.reload.reloads_total);
+  WriteScalar(text, families::kReloadFailures, inputs.reload.reload_failures_total);
+  WriteScalar(text, families::kScrapeDuration, inputs.scrape_duration_seconds);
 }
 
 }  // namespace
 
-void RenderExposition(const Config& config, const std::vector<InterfaceReading>& readings,
-                      std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-                      const BuildInfo& build, double scrape_duration_seconds, std::string& out) {
+void RenderExposition(const ScrapeInputs& inputs, std::string& out) {
   Output output(out, std::numeric_limits<std::size_t>::max(), nullptr);
-  Render(config, readings, now, reload, build, scrape_duration_seconds, output);
+  Render(inputs, output);
 }
 
-bool StreamExposition(const Config& config, const std::vector<InterfaceReading>& readings,
-                      std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-                      const BuildInfo& build, double scrape_duration_seconds,
-                      std::size_t chunk_bytes, const ExpositionSink& sink) {
+bool StreamExposition(const ScrapeInputs& inputs, std::size_t chunk_bytes,
+                      const ExpositionSink& sink) {
   // A small exposition needs no full chunk; a large one fills chunks of
   // `chunk_bytes` plus the sample that crossed the line.
   std::size_t peers = 0;
-  for (const InterfaceReading& reading : readings) {
+  for (const InterfaceReading& reading : inputs.readings) {
     if (reading.result.device) peers += reading.result.device->peers.size();
   }
   std::string buffer;
   buffer.reserve(std::min(chunk_bytes, peers * 1024 + 8192) + 4096);
   Output output(buffer, chunk_bytes, &sink);
-  Render(config, readings, now, reload, build, scrape_duration_seconds, output);
+  Render(inputs, output);
   output.Flush();
   return !output.stopped();
 }

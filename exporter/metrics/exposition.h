@@ -33,22 +33,31 @@ struct BuildInfo {
 // rendering early (for example when the client went away).
 using ExpositionSink = std::function<bool(std::string_view chunk)>;
 
-// Pure: the exact exposition for a config, a set of readings and a moment.
-// Appends to `out` (one buffer reused across scrapes avoids reallocation).
-// Families appear in a fixed order; every enabled family has HELP and TYPE,
-// even when it has no samples, so the output's shape does not depend on the
-// peers present. Families switched off in Config::metrics are left out
-// entirely. Interfaces appear sorted by name; peers in device order.
-void RenderExposition(const Config& config, const std::vector<InterfaceReading>& readings,
-                      std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-                      const BuildInfo& build, double scrape_duration_seconds, std::string& out);
+// What one scrape hands to a writer, whatever the format. Borrowed, not
+// owned: the readings of a large gateway are never copied. The writer's
+// inputs are these and nothing else, so the same scrape writes the same
+// exposition.
+struct ScrapeInputs {
+  const Config& config;
+  const std::vector<InterfaceReading>& readings;
+  std::chrono::system_clock::time_point now;
+  const ReloadStatus& reload;  // of the reload that made `config`
+  const BuildInfo& build;
+  double scrape_duration_seconds = 0;
+};
+
+// Pure: the exact exposition for a scrape's inputs. Appends to `out` (one
+// buffer reused across scrapes avoids reallocation). Families appear in a
+// fixed order; every enabled family has HELP and TYPE, even when it has no
+// samples, so the output's shape does not depend on the peers present.
+// Families switched off in Config::metrics are left out entirely.
+// Interfaces appear sorted by name; peers in device order.
+void RenderExposition(const ScrapeInputs& inputs, std::string& out);
 
 // The same exposition, handed to `sink` in pieces of about `chunk_bytes`, so a
 // gateway with 100,000 peers never holds its whole (100 MB) exposition in
 // memory. Returns false when the sink stopped it.
-bool StreamExposition(const Config& config, const std::vector<InterfaceReading>& readings,
-                      std::chrono::system_clock::time_point now, const ReloadStatus& reload,
-                      const BuildInfo& build, double scrape_duration_seconds,
-                      std::size_t chunk_bytes, const ExpositionSink& sink);
+bool StreamExposition(const ScrapeInputs& inputs, std::size_t chunk_bytes,
+                      const ExpositionSink& sink);
 
 }  // namespace wgx

@@ -35,14 +35,12 @@ std::string ReadFile(const std::string& path) {
 // Two interfaces read, one failing, one listed but absent; configured names
 // and labels, a peer that never shook hands, one exactly at the online
 // threshold, one whose handshake lies ahead of the clock.
-struct GoldenScenario {
-  Config config;
-  std::vector<InterfaceReading> readings;
-  std::chrono::system_clock::time_point now = UnixTime(kNow, 500'000'000);
-  ReloadStatus reload;
-  BuildInfo build{"0.1.0", "abc123def456"};
-
+struct GoldenScenario : ScrapeData {
   GoldenScenario() {
+    now = UnixTime(kNow, 500'000'000);
+    build = {"0.1.0", "abc123def456"};
+    scrape_duration_seconds = 0.0123;
+
     InterfaceConfig wg0;
     wg0.name = "wg0";
     wg0.online_threshold = std::chrono::seconds(150);
@@ -90,12 +88,6 @@ struct GoldenScenario {
     reload.reloads_total = 3;
     reload.reload_failures_total = 1;
   }
-
-  std::string Render() const {
-    std::string out;
-    RenderExposition(config, readings, now, reload, build, 0.0123, out);
-    return out;
-  }
 };
 
 TEST(RenderExpositionTest, MatchesGoldenFile) {
@@ -107,8 +99,7 @@ TEST(RenderExpositionTest, MatchesGoldenFile) {
 TEST(RenderExpositionTest, AppendsToTheBuffer) {
   std::string out = "# kept\n";
   const GoldenScenario scenario;
-  RenderExposition(scenario.config, scenario.readings, scenario.now, scenario.reload,
-                   scenario.build, 0.0123, out);
+  RenderExposition(scenario.Inputs(), out);
   EXPECT_EQ(out, "# kept\n" + scenario.Render());
 }
 
@@ -423,11 +414,15 @@ TEST(RenderExpositionTest, PeerThatDisappearsLeavesNoSeries) {
       ReadingOf(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1), MakePeer(2)}))};
   const std::vector<InterfaceReading> after = {
       ReadingOf(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1)}))};
+  ScrapeData scrape;
+  scrape.now = UnixTime(kNow);
+  scrape.readings = before;
   std::string out;
-  RenderExposition(Config{}, before, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, out);
+  RenderExposition(scrape.Inputs(), out);
   ASSERT_THAT(out, HasSubstr(MakeKey(2).ToBase64()));
   out.clear();  // the buffer is reused, as across scrapes
-  RenderExposition(Config{}, after, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, out);
+  scrape.readings = after;
+  RenderExposition(scrape.Inputs(), out);
   EXPECT_THAT(out, HasSubstr(MakeKey(1).ToBase64()));
   EXPECT_THAT(out, Not(HasSubstr(MakeKey(2).ToBase64())));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_peers{interface=\"wg0\"} 1"));
@@ -472,13 +467,12 @@ TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
     std::string streamed;
     int chunks = 0;
     const bool complete =
-        StreamExposition(scenario.config, scenario.readings, scenario.now, scenario.reload,
-                         scenario.build, 0.0123, chunk_bytes, [&](std::string_view chunk) {
-                           EXPECT_FALSE(chunk.empty());
-                           streamed.append(chunk);
-                           ++chunks;
-                           return true;
-                         });
+        StreamExposition(scenario.Inputs(), chunk_bytes, [&](std::string_view chunk) {
+          EXPECT_FALSE(chunk.empty());
+          streamed.append(chunk);
+          ++chunks;
+          return true;
+        });
     EXPECT_TRUE(complete);
     EXPECT_EQ(streamed, scenario.Render()) << chunk_bytes;
     if (chunk_bytes == 100) {
@@ -491,13 +485,12 @@ TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
 }
 
 TEST(StreamExpositionTest, SinkCanStopTheRender) {
-  const std::vector<Peer> peers = MakePeers(200);
-  const std::vector<InterfaceReading> readings = {
-      ReadingOf(MakeDevice("wg0", Implementation::kKernel, peers))};
+  ScrapeData scrape;
+  scrape.readings = {ReadingOf(MakeDevice("wg0", Implementation::kKernel, MakePeers(200)))};
+  scrape.now = UnixTime(kNow);
   int calls = 0;
   const bool complete =
-      StreamExposition(Config{}, readings, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, 1024,
-                       [&](std::string_view) { return ++calls < 3; });
+      StreamExposition(scrape.Inputs(), 1024, [&](std::string_view) { return ++calls < 3; });
   EXPECT_FALSE(complete);
   EXPECT_EQ(calls, 3);
 }
