@@ -87,7 +87,7 @@ Collector::Scrape Collector::Gather() {
   return scrape;
 }
 
-std::string Collector::Collect() {
+std::string Collector::CollectText() {
   std::string out;
   Collect([&out](std::string_view piece) {
     out.append(piece);

@@ -28,9 +28,9 @@ class Collector {
   // when the sink stopped it.
   bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = std::size_t{256} * 1024);
 
-  // The same exposition as one string (for tests and tools; the HTTP server
-  // streams).
-  std::string Collect();
+  // The same scrape, its exposition collected into one string (for tests and
+  // tools; the HTTP server streams).
+  std::string CollectText();
 
  private:
   struct Scrape {

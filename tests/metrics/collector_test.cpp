@@ -163,7 +163,7 @@ interfaces:
   source_.Add(MakeDevice("wg1", Implementation::kUserspace, {MakePeer(2)}));
   source_.Add(MakeDevice("wgtest0", Implementation::kUserspace, {MakePeer(3)}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{"1.2.3", "cafe"});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
 
   ASSERT_EQ(source_.reads.size(), 1u);
   ASSERT_EQ(source_.reads[0].size(), 2u);
@@ -194,7 +194,7 @@ interfaces:
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1)}));
   source_.Add(MakeDevice("wg1", Implementation::kUserspace, {MakePeer(2)}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   ASSERT_EQ(source_.reads.size(), 1u);
   ASSERT_EQ(source_.reads[0].size(), 1u);
   EXPECT_EQ(source_.reads[0][0].interface.name, "wg1");
@@ -210,7 +210,7 @@ interfaces:
   - name: wgx0
 )");
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_THAT(out, Not(HasSubstr("wgx0")));
   EXPECT_TRUE(source_.reads.empty());
 }
@@ -221,7 +221,7 @@ TEST_F(CollectorTest, FailingInterfaceIsDownWhileOthersAreServed) {
   source_.listed.push_back({"wg1", Implementation::kUserspace});  // lists, but cannot be read
   source_.list_errors.push_back("netlink: permission denied");
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 0"));
@@ -235,12 +235,12 @@ TEST_F(CollectorTest, ReaderThatThrowsOrAnswersTooLittleNeverFailsTheScrape) {
   Collector collector(store, source_, FixedClock(), BuildInfo{});
 
   source_.max_answers = 1;
-  std::string out = collector.Collect();
+  std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
 
   source_.read_throws = true;
-  out = collector.Collect();
+  out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
   EXPECT_THAT(out, HasSubstr("wireguard_exporter_scrape_duration_seconds "));
@@ -256,7 +256,7 @@ TEST_F(CollectorTest, EveryDownInterfaceIsLoggedWithItsReason) {
   source_.max_answers = 3;  // wg3 goes unanswered
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
   const CapturedLog log;
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
 
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   for (const char* down : {"wg1", "wg2", "wg3", "wg9"}) {
@@ -276,7 +276,7 @@ TEST_F(CollectorTest, AgesAreMeasuredAgainstTheInjectedClock) {
   peer.last_handshake_seconds = kNow - 42;
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {peer}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_TRUE(
       HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 42"));
   EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 1"));
@@ -312,7 +312,7 @@ interfaces:
   };
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
 
-  const std::string first = collector.Collect();
+  const std::string first = collector.CollectText();
   EXPECT_EQ(source_.reads.at(0).at(0).timeout, std::chrono::seconds(1));
   EXPECT_TRUE(
       HasLine(first, "wireguard_peer_online{" + PeerLabels("wg0", 1, "alice") + ",site=\"a\"} 0"));
@@ -324,7 +324,7 @@ interfaces:
   // belongs to the next scrape, with its config.
   EXPECT_TRUE(HasLine(first, "wireguard_exporter_config_reloads_total 0"));
 
-  const std::string second = collector.Collect();
+  const std::string second = collector.CollectText();
   EXPECT_EQ(source_.reads.at(1).at(0).timeout, std::chrono::seconds(4));
   EXPECT_TRUE(
       HasLine(second, "wireguard_peer_online{" + PeerLabels("wg0", 1, "bob") + ",site=\"bbb\"} 0"));
@@ -337,15 +337,15 @@ TEST_F(CollectorTest, EditedFileShowsInTheNextScrapeAndABrokenOneKeepsTheOld) {
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
   EXPECT_TRUE(
-      HasLine(collector.Collect(), "wireguard_interface_up{interface=\"wg0\",site=\"a\"} 1"));
+      HasLine(collector.CollectText(), "wireguard_interface_up{interface=\"wg0\",site=\"a\"} 1"));
 
   file_.Write("interfaces:\n  - name: wg0\n    labels: {site: bb}\n");
-  std::string out = collector.Collect();
+  std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\",site=\"bb\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_last_reload_successful 1"));
 
   file_.Write("interfaces:\n  - name: wg0\n    labels: {site: bb}\n    bogus_key: 1\n");
-  out = collector.Collect();
+  out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\",site=\"bb\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_last_reload_successful 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_reload_failures_total 1"));
@@ -357,13 +357,13 @@ TEST_F(CollectorTest, PeerThatDisappearsBetweenScrapesLeavesNoSeries) {
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1), MakePeer(2)}));
   source_.Add(MakeDevice("wg1", Implementation::kKernel, {MakePeer(3)}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string first = collector.Collect();
+  const std::string first = collector.CollectText();
   ASSERT_THAT(first, HasSubstr(MakeKey(2).ToBase64()));
   ASSERT_THAT(first, HasSubstr("interface=\"wg1\""));
 
   source_.devices["wg0"].peers.pop_back();
   source_.listed.pop_back();  // wg1 is gone as well
-  const std::string second = collector.Collect();
+  const std::string second = collector.CollectText();
   EXPECT_THAT(second, HasSubstr(MakeKey(1).ToBase64()));
   EXPECT_THAT(second, Not(HasSubstr(MakeKey(2).ToBase64())));
   EXPECT_THAT(second, Not(HasSubstr("wg1")));
@@ -375,7 +375,7 @@ TEST_F(CollectorTest, ScrapeDurationCoversTheRead) {
   source_.read_delay = std::chrono::milliseconds(50);
   Collector collector(store, source_, FixedClock(), BuildInfo{});
   const std::vector<std::string> lines =
-      LinesStartingWith(collector.Collect(), "wireguard_exporter_scrape_duration_seconds ");
+      LinesStartingWith(collector.CollectText(), "wireguard_exporter_scrape_duration_seconds ");
   ASSERT_EQ(lines.size(), 1u);
   const double seconds = std::strtod(lines[0].c_str() + lines[0].find(' ') + 1, nullptr);
   EXPECT_GE(seconds, 0.05);
@@ -387,7 +387,7 @@ TEST_F(CollectorTest, StreamingCollectWritesTheSameExposition) {
   const std::vector<Peer> peers = MakePeers(100);
   source_.Add(MakeDevice("wg0", Implementation::kKernel, peers));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string whole = collector.Collect();
+  const std::string whole = collector.CollectText();
   std::string streamed;
   int chunks = 0;
   EXPECT_TRUE(collector.Collect(
@@ -419,12 +419,12 @@ TEST_F(CollectorTest, ConcurrentScrapesAllSucceed) {
     }
   } locked(source_);
   Collector collector(store, locked, FixedClock(), BuildInfo{});
-  const std::string expected = WithoutScrapeDuration(collector.Collect());
+  const std::string expected = WithoutScrapeDuration(collector.CollectText());
   std::vector<std::thread> threads;
   std::vector<std::string> outputs(8);
   for (std::size_t t = 0; t < outputs.size(); ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) outputs[t] = collector.Collect();
+      for (int i = 0; i < 20; ++i) outputs[t] = collector.CollectText();
     });
   }
   for (auto& thread : threads) thread.join();
