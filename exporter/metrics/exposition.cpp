@@ -133,7 +133,7 @@ struct InterfaceView {
   const InterfaceConfig* config = nullptr;  // nullptr for a discovered interface
   std::int64_t threshold_ns = 0;
   std::string labels;                         // `interface="wg0",site="fra1"`
-  std::size_t configured_from = 0;            // where `,site="fra1"` starts in `labels`
+  std::size_t base_labels_end = 0;            // where `,site="fra1"` starts in `labels`
   const PeerConfigs* peer_configs = nullptr;  // configured peers, or nullptr
   std::size_t first_peer = 0;                 // index of its first peer in PeerLabelArena
   std::uint64_t peers_online = 0;
@@ -170,8 +170,10 @@ std::vector<InterfaceView> BuildInterfaceViews(const Config& config,
     const auto threshold =
         view.config ? view.config->online_threshold : config.default_online_threshold;
     view.threshold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(threshold).count();
+    // The exporter's own labels of the interface; every series of the
+    // interface and of its peers starts with them.
     AppendLabel(view.labels, "interface", view.reading->interface.name, /*first=*/true);
-    view.configured_from = view.labels.size();
+    view.base_labels_end = view.labels.size();
     if (view.config != nullptr) AppendMergedLabels(view.labels, view.config->labels, {});
     view.peer_configs = config.PeersOf(view.reading->interface.name);
     if (view.peer_configs != nullptr && view.peer_configs->empty()) view.peer_configs = nullptr;
@@ -206,12 +208,12 @@ PeerLabelArena BuildPeerLabels(const std::vector<InterfaceView>& views) {
     const Device* device = view.device();
     if (device == nullptr) continue;
     const Labels& interface_labels = view.config ? view.config->labels : kNoLabels;
-    const std::string_view interface_label(view.labels.data(), view.configured_from);
+    const std::string_view base_labels(view.labels.data(), view.base_labels_end);
     const std::string_view configured_labels =
-        std::string_view(view.labels).substr(view.configured_from);
+        std::string_view(view.labels).substr(view.base_labels_end);
     std::string& out = arena.text;
     for (const Peer& peer : device->peers) {
-      out.append(interface_label);
+      out.append(base_labels);
       out.append(",public_key=\"");
       peer.public_key.AppendBase64(out);
       const PeerConfig* peer_config = nullptr;
