@@ -428,37 +428,33 @@ TEST(RenderExpositionTest, PeerThatDisappearsLeavesNoSeries) {
   EXPECT_TRUE(HasLine(out, "wireguard_interface_peers{interface=\"wg0\"} 1"));
 }
 
-TEST(RenderExpositionTest, HandshakeSecondsOutOfRangeDoNotOverflow) {
-  Peer far_future = MakePeer(1);
-  far_future.last_handshake_seconds = std::numeric_limits<std::int64_t>::max();
-  Peer far_past = MakePeer(2);
-  far_past.last_handshake_seconds = std::numeric_limits<std::int64_t>::min();
+// Devices report seconds and nanoseconds as two fields, neither bounded (the
+// nanoseconds not to one second): any values give a defined, saturated
+// handshake time.
+TEST(RenderExpositionTest, HandshakeFieldsOutOfRangeDoNotOverflow) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  std::vector<Peer> peers = MakePeers(4);
+  peers[0].last_handshake_seconds = kMax;
+  peers[1].last_handshake_seconds = kMin;
+  peers[2].last_handshake_seconds = kNow;
+  peers[2].last_handshake_nanoseconds = kMax;
+  peers[3].last_handshake_seconds = -1;
+  peers[3].last_handshake_nanoseconds = kMin;
   const std::string out = Render(
-      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, {far_future, far_past}))},
-      UnixTime(kNow));
-  EXPECT_TRUE(
-      HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 0"));
-  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 2) + "} 0"));
-}
-
-// Devices report nanoseconds as a separate field that is not bounded to one
-// second: any value must give a defined, saturated handshake time.
-TEST(RenderExpositionTest, HandshakeNanosecondsOutOfRangeDoNotOverflow) {
-  Peer far_future = MakePeer(1);
-  far_future.last_handshake_seconds = kNow;
-  far_future.last_handshake_nanoseconds = std::numeric_limits<std::int64_t>::max();
-  Peer far_past = MakePeer(2);
-  far_past.last_handshake_seconds = -1;
-  far_past.last_handshake_nanoseconds = std::numeric_limits<std::int64_t>::min();
-  const std::string out = Render(
-      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, {far_future, far_past}))},
-      UnixTime(kNow));
-  EXPECT_TRUE(
-      HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 0"));
-  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 1"));
-  EXPECT_TRUE(HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 2) +
-                               "} 9223372036.854776"));
-  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 2) + "} 0"));
+      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, peers))}, UnixTime(kNow));
+  const auto age = [](std::uint8_t seed) {
+    return "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", seed) + "} ";
+  };
+  const auto online = [](std::uint8_t seed) {
+    return "wireguard_peer_online{" + PeerLabels("wg0", seed) + "} ";
+  };
+  EXPECT_TRUE(HasLine(out, age(0) + "0"));
+  EXPECT_TRUE(HasLine(out, online(1) + "0"));
+  EXPECT_TRUE(HasLine(out, age(2) + "0"));
+  EXPECT_TRUE(HasLine(out, online(2) + "1"));
+  EXPECT_TRUE(HasLine(out, age(3) + "9223372036.854776"));
+  EXPECT_TRUE(HasLine(out, online(3) + "0"));
 }
 
 TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
