@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -18,7 +17,7 @@
 
 #include "bench/alloc_counter.h"
 #include "bench/gateway.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 
 namespace wgx {
 namespace {
@@ -55,20 +54,15 @@ void ReportCounters(benchmark::State& state, std::size_t peers, std::size_t samp
 // the Collector does (it reserves the previous scrape's size).
 void BM_RenderExposition(benchmark::State& state) {
   const Gateway gateway(static_cast<std::size_t>(state.range(0)));
-  const ReloadStatus reload;
-  const BuildInfo build{"0.1.0", "bench"};
+  const ScrapeInputs inputs = gateway.Inputs();
   std::string out;
-  RenderExposition(gateway.config, gateway.readings,
-                   std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload, build,
-                   0.01, out);
+  RenderExposition(inputs, out);
   const std::size_t samples = CountSamples(out);
   const std::size_t bytes = out.size();
   const auto start = bench::AllocationsSoFar();
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop idiom
     out.clear();
-    RenderExposition(gateway.config, gateway.readings,
-                     std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload,
-                     build, 0.01, out);
+    RenderExposition(inputs, out);
     benchmark::DoNotOptimize(out.data());
   }
   ReportCounters(state, gateway.peers, samples, bytes, bench::AllocationsSince(start));
@@ -84,12 +78,9 @@ BENCHMARK(BM_RenderExposition)
 // holds no longer grows with the exposition.
 void BM_StreamExposition(benchmark::State& state) {
   const Gateway gateway(static_cast<std::size_t>(state.range(0)));
-  const ReloadStatus reload;
-  const BuildInfo build{"0.1.0", "bench"};
+  const ScrapeInputs inputs = gateway.Inputs();
   std::string whole;
-  RenderExposition(gateway.config, gateway.readings,
-                   std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload, build,
-                   0.01, whole);
+  RenderExposition(inputs, whole);
   const std::size_t samples = CountSamples(whole);
   const std::size_t bytes = whole.size();
   whole = std::string();
@@ -100,9 +91,7 @@ void BM_StreamExposition(benchmark::State& state) {
   };
   const auto start = bench::AllocationsSoFar();
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the benchmark loop idiom
-    StreamExposition(gateway.config, gateway.readings,
-                     std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), reload,
-                     build, 0.01, std::size_t{256} * 1024, sink);
+    StreamExposition(inputs, std::size_t{256} * 1024, sink);
   }
   benchmark::DoNotOptimize(streamed);
   ReportCounters(state, gateway.peers, samples, bytes, bench::AllocationsSince(start));

@@ -5,13 +5,14 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 
 namespace wgx::bench {
 
@@ -25,6 +26,9 @@ struct Gateway {
   Config config;
   std::vector<InterfaceReading> readings;
   std::size_t peers = 0;
+  ReloadStatus reload;
+  BuildInfo build{"0.1.0", "bench"};
+  std::chrono::system_clock::time_point now{std::chrono::seconds(kNow)};
 
   explicit Gateway(std::size_t peer_count) : peers(peer_count) {
     std::mt19937_64 rng(42);
@@ -70,6 +74,11 @@ struct Gateway {
     reading.result.device = std::move(device);
     reading.result.duration_seconds = 0.0123;
     readings.push_back(std::move(reading));
+  }
+
+  // One scrape of this gateway, as the writer takes it.
+  ScrapeInputs Inputs() const {
+    return {.config = config, .readings = readings, .now = now, .reload = reload, .build = build};
   }
 };
 

@@ -12,7 +12,6 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,13 +19,12 @@
 #include <vector>
 
 #include "bench/gateway.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 
 namespace wgx {
 namespace {
 
 using bench::Gateway;
-using bench::kNow;
 
 constexpr std::size_t kPiece = std::size_t{256} * 1024;
 
@@ -35,9 +33,7 @@ const std::string& Exposition(std::size_t peers) {
   auto [it, inserted] = cache.try_emplace(peers);
   if (inserted) {
     const Gateway gateway(peers);
-    RenderExposition(gateway.config, gateway.readings,
-                     std::chrono::system_clock::time_point(std::chrono::seconds(kNow)),
-                     ReloadStatus{}, BuildInfo{"0.1.0", "bench"}, 0.01, it->second);
+    RenderExposition(gateway.Inputs(), it->second);
   }
   return it->second;
 }

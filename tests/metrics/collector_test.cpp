@@ -1,13 +1,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -35,10 +41,13 @@ class FakeSource : public DeviceSource {
   std::vector<InterfaceRef> listed;
   std::vector<std::string> list_errors;
   std::map<std::string, Device> devices;
+  // Answered with neither a device nor an error.
+  std::set<std::string> silent;
   std::function<void()> on_list;
   std::chrono::milliseconds read_delay{0};
   bool read_throws = false;
-  bool answer_only_first = false;
+  // Fewer answers than requests: the rest go unanswered.
+  std::size_t max_answers = std::numeric_limits<std::size_t>::max();
   std::vector<std::vector<ReadRequest>> reads;
 
   std::vector<InterfaceRef> List(std::vector<std::string>& errors) override {
@@ -55,14 +64,16 @@ class FakeSource : public DeviceSource {
     for (const ReadRequest& request : requests) {
       ReadResult result;
       result.duration_seconds = 0.001;
+      if (results.size() == max_answers) break;
       const auto it = devices.find(request.interface.name);
-      if (it != devices.end()) {
+      if (silent.count(request.interface.name) != 0) {
+        // neither device nor error
+      } else if (it != devices.end()) {
         result.device = it->second;
       } else {
         result.error = "connection refused";
       }
       results.push_back(std::move(result));
-      if (answer_only_first) break;
     }
     return results;
   }
@@ -87,6 +98,27 @@ class TempConfigFile {
  private:
   std::string dir_;
   std::string path_;
+};
+
+// What the default logger writes while it lives, one message a line.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    sink->set_pattern("%v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", std::move(sink)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::vector<std::string> Lines(std::string_view prefix) const {
+    return LinesStartingWith(stream_.str(), prefix);
+  }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 WallClock FixedClock() {
@@ -131,7 +163,7 @@ interfaces:
   source_.Add(MakeDevice("wg1", Implementation::kUserspace, {MakePeer(2)}));
   source_.Add(MakeDevice("wgtest0", Implementation::kUserspace, {MakePeer(3)}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{"1.2.3", "cafe"});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
 
   ASSERT_EQ(source_.reads.size(), 1u);
   ASSERT_EQ(source_.reads[0].size(), 2u);
@@ -162,7 +194,7 @@ interfaces:
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1)}));
   source_.Add(MakeDevice("wg1", Implementation::kUserspace, {MakePeer(2)}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   ASSERT_EQ(source_.reads.size(), 1u);
   ASSERT_EQ(source_.reads[0].size(), 1u);
   EXPECT_EQ(source_.reads[0][0].interface.name, "wg1");
@@ -178,7 +210,7 @@ interfaces:
   - name: wgx0
 )");
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_THAT(out, Not(HasSubstr("wgx0")));
   EXPECT_TRUE(source_.reads.empty());
 }
@@ -189,7 +221,7 @@ TEST_F(CollectorTest, FailingInterfaceIsDownWhileOthersAreServed) {
   source_.listed.push_back({"wg1", Implementation::kUserspace});  // lists, but cannot be read
   source_.list_errors.push_back("netlink: permission denied");
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 0"));
@@ -202,16 +234,40 @@ TEST_F(CollectorTest, ReaderThatThrowsOrAnswersTooLittleNeverFailsTheScrape) {
   source_.Add(MakeDevice("wg1", Implementation::kKernel, {}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
 
-  source_.answer_only_first = true;
-  std::string out = collector.Collect();
+  source_.max_answers = 1;
+  std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
 
   source_.read_throws = true;
-  out = collector.Collect();
+  out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg1\"} 0"));
   EXPECT_THAT(out, HasSubstr("wireguard_exporter_scrape_duration_seconds "));
+}
+
+TEST_F(CollectorTest, EveryDownInterfaceIsLoggedWithItsReason) {
+  auto store = StoreWith("interfaces:\n  - name: wg9\n");
+  source_.Add(MakeDevice("wg0", Implementation::kKernel, {}));
+  source_.Add(MakeDevice("wg1", Implementation::kKernel, {}));
+  source_.silent = {"wg1"};
+  source_.listed.push_back({"wg2", Implementation::kUserspace});  // cannot be read
+  source_.Add(MakeDevice("wg3", Implementation::kKernel, {}));
+  source_.max_answers = 3;  // wg3 goes unanswered
+  Collector collector(*store, source_, FixedClock(), BuildInfo{});
+  const CapturedLog log;
+  const std::string out = collector.CollectText();
+
+  EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\"} 1"));
+  for (const char* down : {"wg1", "wg2", "wg3", "wg9"}) {
+    EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"" + std::string(down) + "\"} 0"))
+        << down;
+  }
+  EXPECT_THAT(log.Lines("interface "),
+              ElementsAre("interface wg1 down: the reader returned no device and no error",
+                          "interface wg2 down: connection refused",
+                          "interface wg3 down: no answer from the reader",
+                          "interface wg9 down: not found"));
 }
 
 TEST_F(CollectorTest, AgesAreMeasuredAgainstTheInjectedClock) {
@@ -220,7 +276,7 @@ TEST_F(CollectorTest, AgesAreMeasuredAgainstTheInjectedClock) {
   peer.last_handshake_seconds = kNow - 42;
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {peer}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string out = collector.Collect();
+  const std::string out = collector.CollectText();
   EXPECT_TRUE(
       HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 42"));
   EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 1) + "} 1"));
@@ -256,7 +312,7 @@ interfaces:
   };
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
 
-  const std::string first = collector.Collect();
+  const std::string first = collector.CollectText();
   EXPECT_EQ(source_.reads.at(0).at(0).timeout, std::chrono::seconds(1));
   EXPECT_TRUE(
       HasLine(first, "wireguard_peer_online{" + PeerLabels("wg0", 1, "alice") + ",site=\"a\"} 0"));
@@ -268,7 +324,7 @@ interfaces:
   // belongs to the next scrape, with its config.
   EXPECT_TRUE(HasLine(first, "wireguard_exporter_config_reloads_total 0"));
 
-  const std::string second = collector.Collect();
+  const std::string second = collector.CollectText();
   EXPECT_EQ(source_.reads.at(1).at(0).timeout, std::chrono::seconds(4));
   EXPECT_TRUE(
       HasLine(second, "wireguard_peer_online{" + PeerLabels("wg0", 1, "bob") + ",site=\"bbb\"} 0"));
@@ -281,15 +337,15 @@ TEST_F(CollectorTest, EditedFileShowsInTheNextScrapeAndABrokenOneKeepsTheOld) {
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {}));
   Collector collector(*store, source_, FixedClock(), BuildInfo{});
   EXPECT_TRUE(
-      HasLine(collector.Collect(), "wireguard_interface_up{interface=\"wg0\",site=\"a\"} 1"));
+      HasLine(collector.CollectText(), "wireguard_interface_up{interface=\"wg0\",site=\"a\"} 1"));
 
   file_.Write("interfaces:\n  - name: wg0\n    labels: {site: bb}\n");
-  std::string out = collector.Collect();
+  std::string out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\",site=\"bb\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_last_reload_successful 1"));
 
   file_.Write("interfaces:\n  - name: wg0\n    labels: {site: bb}\n    bogus_key: 1\n");
-  out = collector.Collect();
+  out = collector.CollectText();
   EXPECT_TRUE(HasLine(out, "wireguard_interface_up{interface=\"wg0\",site=\"bb\"} 1"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_last_reload_successful 0"));
   EXPECT_TRUE(HasLine(out, "wireguard_exporter_config_reload_failures_total 1"));
@@ -301,13 +357,13 @@ TEST_F(CollectorTest, PeerThatDisappearsBetweenScrapesLeavesNoSeries) {
   source_.Add(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1), MakePeer(2)}));
   source_.Add(MakeDevice("wg1", Implementation::kKernel, {MakePeer(3)}));
   Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string first = collector.Collect();
+  const std::string first = collector.CollectText();
   ASSERT_THAT(first, HasSubstr(MakeKey(2).ToBase64()));
   ASSERT_THAT(first, HasSubstr("interface=\"wg1\""));
 
   source_.devices["wg0"].peers.pop_back();
   source_.listed.pop_back();  // wg1 is gone as well
-  const std::string second = collector.Collect();
+  const std::string second = collector.CollectText();
   EXPECT_THAT(second, HasSubstr(MakeKey(1).ToBase64()));
   EXPECT_THAT(second, Not(HasSubstr(MakeKey(2).ToBase64())));
   EXPECT_THAT(second, Not(HasSubstr("wg1")));
@@ -319,19 +375,18 @@ TEST_F(CollectorTest, ScrapeDurationCoversTheRead) {
   source_.read_delay = std::chrono::milliseconds(50);
   Collector collector(store, source_, FixedClock(), BuildInfo{});
   const std::vector<std::string> lines =
-      LinesStartingWith(collector.Collect(), "wireguard_exporter_scrape_duration_seconds ");
+      LinesStartingWith(collector.CollectText(), "wireguard_exporter_scrape_duration_seconds ");
   ASSERT_EQ(lines.size(), 1u);
   const double seconds = std::strtod(lines[0].c_str() + lines[0].find(' ') + 1, nullptr);
   EXPECT_GE(seconds, 0.05);
   EXPECT_LT(seconds, 60);
 }
 
-TEST_F(CollectorTest, StreamingCollectWritesTheSameExposition) {
+TEST_F(CollectorTest, StreamedCollectMatchesTheWholeTextWriter) {
   ConfigStore store(std::nullopt);
-  const std::vector<Peer> peers = MakePeers(100);
-  source_.Add(MakeDevice("wg0", Implementation::kKernel, peers));
-  Collector collector(store, source_, FixedClock(), BuildInfo{});
-  const std::string whole = collector.Collect();
+  const Device device = MakeDevice("wg0", Implementation::kKernel, MakePeers(100));
+  source_.Add(device);
+  Collector collector(store, source_, FixedClock(), BuildInfo{"1.2.3", "cafe"});
   std::string streamed;
   int chunks = 0;
   EXPECT_TRUE(collector.Collect(
@@ -342,7 +397,17 @@ TEST_F(CollectorTest, StreamingCollectWritesTheSameExposition) {
       },
       4096));
   EXPECT_GT(chunks, 3);
-  EXPECT_EQ(WithoutScrapeDuration(streamed), WithoutScrapeDuration(whole));
+
+  // The same scrape written whole: the store's snapshot, what the source
+  // answered, the collector's clock and build.
+  ScrapeData scrape;
+  const StoreView view = store.View();
+  scrape.config = *view.config;
+  scrape.reload = view.status;
+  scrape.readings = {ReadingOf(device, 0.001)};
+  scrape.now = UnixTime(kNow);
+  scrape.build = {"1.2.3", "cafe"};
+  EXPECT_EQ(WithoutScrapeDuration(streamed), WithoutScrapeDuration(scrape.Render()));
 }
 
 TEST_F(CollectorTest, ConcurrentScrapesAllSucceed) {
@@ -363,12 +428,12 @@ TEST_F(CollectorTest, ConcurrentScrapesAllSucceed) {
     }
   } locked(source_);
   Collector collector(store, locked, FixedClock(), BuildInfo{});
-  const std::string expected = WithoutScrapeDuration(collector.Collect());
+  const std::string expected = WithoutScrapeDuration(collector.CollectText());
   std::vector<std::thread> threads;
   std::vector<std::string> outputs(8);
   for (std::size_t t = 0; t < outputs.size(); ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) outputs[t] = collector.Collect();
+      for (int i = 0; i < 20; ++i) outputs[t] = collector.CollectText();
     });
   }
   for (auto& thread : threads) thread.join();

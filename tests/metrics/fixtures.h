@@ -13,7 +13,7 @@
 
 #include "exporter/config/config.h"
 #include "exporter/config/config_store.h"
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "exporter/wireguard/device.h"
 
 namespace wgx::testing {
@@ -93,14 +93,44 @@ inline std::chrono::system_clock::time_point UnixTime(std::int64_t seconds,
           std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanoseconds)));
 }
 
+// Owns what ScrapeInputs borrows: one scrape built by hand.
+struct ScrapeData {
+  Config config;
+  std::vector<InterfaceReading> readings;
+  std::chrono::system_clock::time_point now;
+  ReloadStatus reload;
+  BuildInfo build;
+  double scrape_duration_seconds = 0;
+
+  ScrapeInputs Inputs() const {
+    return {.config = config,
+            .readings = readings,
+            .now = now,
+            .reload = reload,
+            .build = build,
+            .scrape_duration_seconds = scrape_duration_seconds};
+  }
+
+  std::string Render() const {
+    std::string out;
+    RenderExposition(Inputs(), out);
+    return out;
+  }
+};
+
+// The exposition of `readings` at `now`, the exporter's own state at fixed
+// values.
 inline std::string Render(const Config& config, const std::vector<InterfaceReading>& readings,
                           std::chrono::system_clock::time_point now) {
-  ReloadStatus reload;
-  reload.last_success_timestamp_seconds = 1699990000;
-  reload.reloads_total = 1;
-  std::string out;
-  RenderExposition(config, readings, now, reload, BuildInfo{"0.1.0", "abc123"}, 0.01, out);
-  return out;
+  ScrapeData scrape;
+  scrape.config = config;
+  scrape.readings = readings;
+  scrape.now = now;
+  scrape.reload.last_success_timestamp_seconds = 1699990000;
+  scrape.reload.reloads_total = 1;
+  scrape.build = {"0.1.0", "abc123"};
+  scrape.scrape_duration_seconds = 0.01;
+  return scrape.Render();
 }
 
 // The lines of `text` that start with `prefix`.

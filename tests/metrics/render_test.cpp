@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "tests/metrics/fixtures.h"
 
 namespace wgx {
@@ -35,14 +35,12 @@ std::string ReadFile(const std::string& path) {
 // Two interfaces read, one failing, one listed but absent; configured names
 // and labels, a peer that never shook hands, one exactly at the online
 // threshold, one whose handshake lies ahead of the clock.
-struct GoldenScenario {
-  Config config;
-  std::vector<InterfaceReading> readings;
-  std::chrono::system_clock::time_point now = UnixTime(kNow, 500'000'000);
-  ReloadStatus reload;
-  BuildInfo build{"0.1.0", "abc123def456"};
-
+struct GoldenScenario : ScrapeData {
   GoldenScenario() {
+    now = UnixTime(kNow, 500'000'000);
+    build = {"0.1.0", "abc123def456"};
+    scrape_duration_seconds = 0.0123;
+
     InterfaceConfig wg0;
     wg0.name = "wg0";
     wg0.online_threshold = std::chrono::seconds(150);
@@ -90,12 +88,6 @@ struct GoldenScenario {
     reload.reloads_total = 3;
     reload.reload_failures_total = 1;
   }
-
-  std::string Render() const {
-    std::string out;
-    RenderExposition(config, readings, now, reload, build, 0.0123, out);
-    return out;
-  }
 };
 
 TEST(RenderExpositionTest, MatchesGoldenFile) {
@@ -107,8 +99,7 @@ TEST(RenderExpositionTest, MatchesGoldenFile) {
 TEST(RenderExpositionTest, AppendsToTheBuffer) {
   std::string out = "# kept\n";
   const GoldenScenario scenario;
-  RenderExposition(scenario.config, scenario.readings, scenario.now, scenario.reload,
-                   scenario.build, 0.0123, out);
+  RenderExposition(scenario.Inputs(), out);
   EXPECT_EQ(out, "# kept\n" + scenario.Render());
 }
 
@@ -423,27 +414,47 @@ TEST(RenderExpositionTest, PeerThatDisappearsLeavesNoSeries) {
       ReadingOf(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1), MakePeer(2)}))};
   const std::vector<InterfaceReading> after = {
       ReadingOf(MakeDevice("wg0", Implementation::kKernel, {MakePeer(1)}))};
+  ScrapeData scrape;
+  scrape.now = UnixTime(kNow);
+  scrape.readings = before;
   std::string out;
-  RenderExposition(Config{}, before, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, out);
+  RenderExposition(scrape.Inputs(), out);
   ASSERT_THAT(out, HasSubstr(MakeKey(2).ToBase64()));
   out.clear();  // the buffer is reused, as across scrapes
-  RenderExposition(Config{}, after, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, out);
+  scrape.readings = after;
+  RenderExposition(scrape.Inputs(), out);
   EXPECT_THAT(out, HasSubstr(MakeKey(1).ToBase64()));
   EXPECT_THAT(out, Not(HasSubstr(MakeKey(2).ToBase64())));
   EXPECT_TRUE(HasLine(out, "wireguard_interface_peers{interface=\"wg0\"} 1"));
 }
 
-TEST(RenderExpositionTest, HandshakeSecondsOutOfRangeDoNotOverflow) {
-  Peer far_future = MakePeer(1);
-  far_future.last_handshake_seconds = std::numeric_limits<std::int64_t>::max();
-  Peer far_past = MakePeer(2);
-  far_past.last_handshake_seconds = std::numeric_limits<std::int64_t>::min();
+// Devices report seconds and nanoseconds as two fields, neither bounded (the
+// nanoseconds not to one second): any values give a defined, saturated
+// handshake time.
+TEST(RenderExpositionTest, HandshakeFieldsOutOfRangeDoNotOverflow) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  std::vector<Peer> peers = MakePeers(4);
+  peers[0].last_handshake_seconds = kMax;
+  peers[1].last_handshake_seconds = kMin;
+  peers[2].last_handshake_seconds = kNow;
+  peers[2].last_handshake_nanoseconds = kMax;
+  peers[3].last_handshake_seconds = -1;
+  peers[3].last_handshake_nanoseconds = kMin;
   const std::string out = Render(
-      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, {far_future, far_past}))},
-      UnixTime(kNow));
-  EXPECT_TRUE(
-      HasLine(out, "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", 1) + "} 0"));
-  EXPECT_TRUE(HasLine(out, "wireguard_peer_online{" + PeerLabels("wg0", 2) + "} 0"));
+      Config{}, {ReadingOf(MakeDevice("wg0", Implementation::kKernel, peers))}, UnixTime(kNow));
+  const auto age = [](std::uint8_t seed) {
+    return "wireguard_peer_last_handshake_age_seconds{" + PeerLabels("wg0", seed) + "} ";
+  };
+  const auto online = [](std::uint8_t seed) {
+    return "wireguard_peer_online{" + PeerLabels("wg0", seed) + "} ";
+  };
+  EXPECT_TRUE(HasLine(out, age(0) + "0"));
+  EXPECT_TRUE(HasLine(out, online(1) + "0"));
+  EXPECT_TRUE(HasLine(out, age(2) + "0"));
+  EXPECT_TRUE(HasLine(out, online(2) + "1"));
+  EXPECT_TRUE(HasLine(out, age(3) + "9223372036.854776"));
+  EXPECT_TRUE(HasLine(out, online(3) + "0"));
 }
 
 TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
@@ -452,13 +463,12 @@ TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
     std::string streamed;
     int chunks = 0;
     const bool complete =
-        StreamExposition(scenario.config, scenario.readings, scenario.now, scenario.reload,
-                         scenario.build, 0.0123, chunk_bytes, [&](std::string_view chunk) {
-                           EXPECT_FALSE(chunk.empty());
-                           streamed.append(chunk);
-                           ++chunks;
-                           return true;
-                         });
+        StreamExposition(scenario.Inputs(), chunk_bytes, [&](std::string_view chunk) {
+          EXPECT_FALSE(chunk.empty());
+          streamed.append(chunk);
+          ++chunks;
+          return true;
+        });
     EXPECT_TRUE(complete);
     EXPECT_EQ(streamed, scenario.Render()) << chunk_bytes;
     if (chunk_bytes == 100) {
@@ -471,13 +481,12 @@ TEST(StreamExpositionTest, ChunksConcatenateToTheSameText) {
 }
 
 TEST(StreamExpositionTest, SinkCanStopTheRender) {
-  const std::vector<Peer> peers = MakePeers(200);
-  const std::vector<InterfaceReading> readings = {
-      ReadingOf(MakeDevice("wg0", Implementation::kKernel, peers))};
+  ScrapeData scrape;
+  scrape.readings = {ReadingOf(MakeDevice("wg0", Implementation::kKernel, MakePeers(200)))};
+  scrape.now = UnixTime(kNow);
   int calls = 0;
   const bool complete =
-      StreamExposition(Config{}, readings, UnixTime(kNow), ReloadStatus{}, BuildInfo{}, 0, 1024,
-                       [&](std::string_view) { return ++calls < 3; });
+      StreamExposition(scrape.Inputs(), 1024, [&](std::string_view) { return ++calls < 3; });
   EXPECT_FALSE(complete);
   EXPECT_EQ(calls, 3);
 }

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/collector.h"
+#include "exporter/metrics/exposition.h"
 #include "tests/metrics/fixtures.h"
 
 namespace wgx {
@@ -35,14 +35,7 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-struct Scenario {
-  Config config;
-  std::vector<InterfaceReading> readings;
-  std::chrono::system_clock::time_point now;
-  ReloadStatus reload;
-  BuildInfo build;
-  double scrape_duration_seconds = 0;
-};
+using Scenario = ScrapeData;
 
 // ---------------------------------------------------------------------------
 // The reference: one ClientMetric per sample, labels as name/value pairs.
@@ -251,11 +244,7 @@ std::string ReferenceText(const Scenario& s) {
   return prometheus::TextSerializer().Serialize(ReferenceFamilies(s));
 }
 
-std::string FastText(const Scenario& s) {
-  std::string out;
-  RenderExposition(s.config, s.readings, s.now, s.reload, s.build, s.scrape_duration_seconds, out);
-  return out;
-}
+std::string FastText(const Scenario& s) { return s.Render(); }
 
 // ---------------------------------------------------------------------------
 // Random scenarios whose every value has at most 16 significant digits.
