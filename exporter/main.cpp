@@ -16,9 +16,7 @@
 #include "exporter/http/server.h"
 #include "exporter/http/web_config.h"
 #include "exporter/metrics/collector.h"
-#include "exporter/wireguard/combined_source.h"
-#include "exporter/wireguard/kernel_source.h"
-#include "exporter/wireguard/userspace_source.h"
+#include "exporter/wireguard/host_source.h"
 
 namespace {
 
@@ -59,12 +57,10 @@ int Run(const wgx::Options& options) {
   // A client that hangs up mid-answer must not kill the process.
   (void)signal(SIGPIPE, SIG_IGN);
 
-  std::unique_ptr<wgx::DeviceSource> userspace;
-  std::unique_ptr<wgx::DeviceSource> kernel;
-  if (options.read_userspace)
-    userspace = std::make_unique<wgx::UserspaceSource>(options.socket_dir);
-  if (options.read_kernel) kernel = std::make_unique<wgx::KernelSource>();
-  wgx::CombinedSource source(std::move(userspace), std::move(kernel));
+  wgx::HostSource source({.read_userspace = options.read_userspace,
+                          .read_kernel = options.read_kernel,
+                          .socket_directory = options.socket_dir,
+                          .host = {}});
   wgx::Collector collector(
       store, source, [] { return std::chrono::system_clock::now(); },
       wgx::BuildInfo{kVersion, kRevision});

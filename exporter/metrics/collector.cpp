@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -24,21 +25,26 @@ Collector::Scrape Collector::Gather() {
   const Config& config = *scrape.config;
   const auto started = std::chrono::steady_clock::now();
 
-  std::vector<std::string> errors;
-  std::vector<InterfaceRef> present;
+  Listing listing;
   try {
-    present = source_.List(errors);
+    listing = source_.ListNamespaces(config.namespaces);
   } catch (const std::exception& e) {
-    errors.emplace_back(e.what());
+    listing.errors.emplace_back(e.what());
   }
-  for (const std::string& error : errors) spdlog::warn("listing WireGuard interfaces: {}", error);
+  for (const std::string& error : listing.errors) {
+    spdlog::warn("listing WireGuard interfaces: {}", error);
+  }
+  scrape.namespaces = std::move(listing.namespaces);
 
+  // An interface is known by its namespace and its name.
+  using Identity = std::pair<std::string_view, std::string_view>;
+  std::set<Identity> present;
   std::vector<ReadRequest> requests;
-  std::unordered_set<std::string_view> present_names;
-  for (const InterfaceRef& ref : present) {
-    if (!present_names.insert(ref.name).second) continue;  // the source promises once; be sure
-    if (!config.Selects(ref.name)) continue;
-    const InterfaceConfig* iface = config.Find(ref.name);
+  for (const InterfaceRef& ref : listing.interfaces) {
+    // The source promises each once; be sure.
+    if (!present.emplace(ref.netns, ref.name).second) continue;
+    if (!config.Selects(ref.netns, ref.name)) continue;
+    const InterfaceConfig* iface = config.Find(ref.netns, ref.name);
     requests.push_back({ref, iface ? iface->read_timeout : config.default_read_timeout});
   }
 
@@ -70,18 +76,26 @@ Collector::Scrape Collector::Gather() {
   }
   // A listed interface that is not there is still reported, as down.
   for (const InterfaceConfig& iface : config.interfaces) {
-    if (present_names.count(iface.name) != 0 || !config.Selects(iface.name)) continue;
-    scrape.readings.push_back({InterfaceRef{iface.name, Implementation::kUserspace},
-                               {std::nullopt, "not found", 0},
-                               false});
+    if (present.count({iface.netns, iface.name}) != 0 || !config.Selects(iface.netns, iface.name)) {
+      continue;
+    }
+    scrape.readings.push_back(
+        {InterfaceRef{iface.name, Implementation::kUserspace, iface.netns},
+         {std::nullopt, iface.netns.empty() ? "not found" : "not found in namespace " + iface.netns,
+          0},
+         false});
   }
   scrape.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   scrape.now = clock_();
 
   for (const InterfaceReading& reading : scrape.readings) {
-    if (!reading.result.device) {
+    if (reading.result.device) continue;
+    if (reading.interface.netns.empty()) {
       spdlog::warn("interface {} down: {}", reading.interface.name, reading.result.error);
+    } else {
+      spdlog::warn("interface {} of namespace {} down: {}", reading.interface.name,
+                   reading.interface.netns, reading.result.error);
     }
   }
   return scrape;
@@ -103,7 +117,8 @@ bool Collector::Collect(const ExpositionSink& sink, std::size_t chunk_bytes) {
                            .now = scrape.now,
                            .reload = scrape.reload,
                            .build = build_,
-                           .scrape_duration_seconds = scrape.duration_seconds},
+                           .scrape_duration_seconds = scrape.duration_seconds,
+                           .namespaces = &scrape.namespaces},
                           chunk_bytes, sink);
 }
 

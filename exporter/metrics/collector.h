@@ -37,6 +37,7 @@ class Collector {
     std::shared_ptr<const Config> config;
     ReloadStatus reload;  // the status of the reload that made `config`
     std::vector<InterfaceReading> readings;
+    std::vector<NamespaceStatus> namespaces;  // every namespace looked at, own first
     std::chrono::system_clock::time_point now;
     double duration_seconds = 0;
   };

@@ -162,20 +162,24 @@ std::vector<InterfaceView> BuildInterfaceViews(const Config& config,
   std::vector<InterfaceView> views(readings.size());
   for (std::size_t i = 0; i < readings.size(); ++i) views[i].reading = &readings[i];
   std::sort(views.begin(), views.end(), [](const InterfaceView& a, const InterfaceView& b) {
-    return a.reading->interface.name < b.reading->interface.name;
+    const InterfaceRef& x = a.reading->interface;
+    const InterfaceRef& y = b.reading->interface;
+    return x.netns != y.netns ? x.netns < y.netns : x.name < y.name;
   });
   std::size_t peer_index = 0;
   for (InterfaceView& view : views) {
-    view.config = config.Find(view.reading->interface.name);
+    const InterfaceRef& ref = view.reading->interface;
+    view.config = config.Find(ref.netns, ref.name);
     const auto threshold =
         view.config ? view.config->online_threshold : config.default_online_threshold;
     view.threshold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(threshold).count();
     // The exporter's own labels of the interface; every series of the
     // interface and of its peers starts with them.
-    AppendLabel(view.labels, "interface", view.reading->interface.name, /*first=*/true);
+    AppendLabel(view.labels, "interface", ref.name, /*first=*/true);
+    if (!ref.netns.empty()) AppendLabel(view.labels, "netns", ref.netns);
     view.base_labels_end = view.labels.size();
     if (view.config != nullptr) AppendMergedLabels(view.labels, view.config->labels, {});
-    view.peer_configs = config.PeersOf(view.reading->interface.name);
+    view.peer_configs = config.PeersOf(ref.netns, ref.name);
     if (view.peer_configs != nullptr && view.peer_configs->empty()) view.peer_configs = nullptr;
     view.first_peer = peer_index;
     if (const Device* device = view.device()) {
@@ -298,6 +302,34 @@ void WriteScalar(std::string& out, const Family& family, std::uint64_t value) {
   out.push_back('\n');
 }
 
+// wireguard_netns_up and wireguard_netns_interfaces, one sample per namespace
+// looked at, the exporter's own written as netns="".
+void WriteNamespaceFamilies(std::string& out, const ScrapeInputs& inputs) {
+  static const std::vector<NamespaceStatus> kNone;
+  const std::vector<NamespaceStatus>& namespaces =
+      inputs.namespaces != nullptr ? *inputs.namespaces : kNone;
+  AppendHeader(out, families::kNetnsUp);
+  for (const NamespaceStatus& ns : namespaces) {
+    out.append(families::kNetnsUp.name);
+    out.push_back('{');
+    AppendLabel(out, "netns", ns.name, /*first=*/true);
+    out.append(ns.up ? "} 1\n" : "} 0\n");
+  }
+  AppendHeader(out, families::kNetnsInterfaces);
+  for (const NamespaceStatus& ns : namespaces) {
+    std::uint64_t found = 0;
+    for (const InterfaceReading& reading : inputs.readings) {
+      if (reading.attempted && reading.interface.netns == ns.name) ++found;
+    }
+    out.append(families::kNetnsInterfaces.name);
+    out.push_back('{');
+    AppendLabel(out, "netns", ns.name, /*first=*/true);
+    out.append("} ");
+    AppendInteger(out, found);
+    out.push_back('\n');
+  }
+}
+
 void Render(const ScrapeInputs& inputs, Output& output) {
   const std::int64_t now_ns = ToNanos(inputs.now);
   const MetricToggles& toggles = inputs.config.metrics;
@@ -413,6 +445,8 @@ void Render(const ScrapeInputs& inputs, Output& output) {
         out.append("} ");
         AppendDouble(out, view.reading->result.duration_seconds);
       });
+
+  WriteNamespaceFamilies(text, inputs);
 
   AppendHeader(text, families::kBuildInfo);
   text.append(families::kBuildInfo.name);

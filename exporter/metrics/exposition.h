@@ -44,6 +44,9 @@ struct ScrapeInputs {
   const ReloadStatus& reload;  // of the reload that made `config`
   const BuildInfo& build;
   double scrape_duration_seconds = 0;
+  // Every namespace looked at, the exporter's own first; none given: the
+  // namespace families have no samples.
+  const std::vector<NamespaceStatus>* namespaces = nullptr;
 };
 
 // Pure: the exact exposition for a scrape's inputs. Appends to `out` (one
@@ -51,7 +54,9 @@ struct ScrapeInputs {
 // fixed order; every enabled family has HELP and TYPE, even when it has no
 // samples, so the output's shape does not depend on the peers present.
 // Families switched off in Config::metrics are left out entirely.
-// Interfaces appear sorted by name; peers in device order.
+// Interfaces appear sorted by namespace (the exporter's own first), then by
+// name; peers in device order. An interface of another namespace carries its
+// name as `netns`; the exporter's own carry no `netns`, as before namespaces.
 void RenderExposition(const ScrapeInputs& inputs, std::string& out);
 
 // The same exposition, handed to `sink` in pieces of about `chunk_bytes`, so a

@@ -18,7 +18,8 @@ struct Family {
 // Families, in the order they are written.
 //
 // Label order, the same rule everywhere: the exporter's base labels first
-// (peer: interface, public_key, name; interface: interface), then the
+// (peer: interface, netns, public_key, name; interface: interface, netns;
+// netns only outside the exporter's own namespace), then the
 // configured labels sorted by name (a peer's own labels merged over its
 // interface's, the peer winning), then the labels particular to the family
 // (peer_info: endpoint, allowed_ips; interface_info: public_key, listen_port,
@@ -65,6 +66,13 @@ inline constexpr Family kInterfaceOnlineThreshold{
 inline constexpr Family kInterfaceReadDuration{"wireguard_interface_read_duration_seconds",
                                                FamilyType::kGauge,
                                                "Time taken to read the interface in this scrape."};
+inline constexpr Family kNetnsUp{
+    "wireguard_netns_up", FamilyType::kGauge,
+    "Whether the network namespace could be entered and listed in this scrape (1) or not (0); "
+    "the reason is logged. netns=\"\" is the exporter's own."};
+inline constexpr Family kNetnsInterfaces{
+    "wireguard_netns_interfaces", FamilyType::kGauge,
+    "Number of WireGuard interfaces exported from the network namespace in this scrape."};
 inline constexpr Family kBuildInfo{
     "wireguard_exporter_build_info", FamilyType::kGauge,
     "A metric with a constant '1' value labeled by version and revision "

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exporter/wireguard/device.h"
@@ -16,6 +17,10 @@ namespace wgx {
 // An interface is known by its network namespace and its name: many
 // containers have a wg0.
 struct InterfaceRef {
+  InterfaceRef() = default;
+  InterfaceRef(std::string name, Implementation implementation, std::string netns = {})
+      : name(std::move(name)), implementation(implementation), netns(std::move(netns)) {}
+
   std::string name;
   Implementation implementation = Implementation::kUserspace;
   std::string netns;  // its network namespace's name; "" for the exporter's own

@@ -101,6 +101,7 @@ struct ScrapeData {
   ReloadStatus reload;
   BuildInfo build;
   double scrape_duration_seconds = 0;
+  std::vector<NamespaceStatus> namespaces{NamespaceStatus{}};  // the own, up
 
   ScrapeInputs Inputs() const {
     return {.config = config,
@@ -108,7 +109,8 @@ struct ScrapeData {
             .now = now,
             .reload = reload,
             .build = build,
-            .scrape_duration_seconds = scrape_duration_seconds};
+            .scrape_duration_seconds = scrape_duration_seconds,
+            .namespaces = &namespaces};
   }
 
   std::string Render() const {

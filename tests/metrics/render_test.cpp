@@ -49,7 +49,14 @@ struct GoldenScenario : ScrapeData {
     wg0.peers[MakeKey(3)] = PeerConfig{"carol", {}};
     InterfaceConfig wg9;
     wg9.name = "wg9";
-    config.interfaces = {wg0, wg9};
+    // wg0 of another namespace: its own settings, labels and peer names.
+    InterfaceConfig vpn_wg0;
+    vpn_wg0.name = "wg0";
+    vpn_wg0.netns = "vpn-a";
+    vpn_wg0.online_threshold = std::chrono::seconds(90);
+    vpn_wg0.labels = {{"site", "vpn"}};
+    vpn_wg0.peers[MakeKey(5)] = PeerConfig{"branch", {{"site", "vpn"}}};
+    config.interfaces = {wg0, wg9, vpn_wg0};
 
     Peer alice = MakePeer(1);
     alice.endpoint = "192.0.2.1:51820";
@@ -82,6 +89,13 @@ struct GoldenScenario : ScrapeData {
     readings.push_back(MissingReading("wg9"));
     readings.push_back(FailedReading("wg2", "timed out after 2s", 2.000123));
     readings.push_back(ReadingOf(wg0_device, 0.0015));
+    Peer branch = MakePeer(5);
+    branch.last_handshake_seconds = kNow - 100;  // older than vpn-a's 90 s: offline
+    branch.allowed_ips = {MakeAllowedIp("10.9.0.2", 32)};
+    readings.push_back(ReadingOf(MakeDevice("wg0", Implementation::kKernel, {branch}), 0.0021));
+    readings.back().interface.netns = "vpn-a";
+    namespaces = {NamespaceStatus{}, NamespaceStatus{"vpn-a", true, {}},
+                  NamespaceStatus{"pid-4242", false, "entering the namespace: permission denied"}};
 
     reload.last_reload_successful = true;
     reload.last_success_timestamp_seconds = 1699990000.123;
@@ -91,6 +105,12 @@ struct GoldenScenario : ScrapeData {
 };
 
 TEST(RenderExpositionTest, MatchesGoldenFile) {
+  // After a deliberate change of the exposition: WGX_UPDATE_GOLDEN=1 rewrites
+  // the file, which is then read like any other change in review.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs during this test.
+  if (std::getenv("WGX_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(WGX_TEST_DATA_DIR "/metrics/golden.prom") << GoldenScenario().Render();
+  }
   const std::string expected = ReadFile(WGX_TEST_DATA_DIR "/metrics/golden.prom");
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(GoldenScenario().Render(), expected);
@@ -234,6 +254,7 @@ TEST(RenderExpositionTest, EveryFamilyHasHelpAndTypeEvenWithoutSamples) {
                   "# TYPE wireguard_interface_peers_online gauge",
                   "# TYPE wireguard_interface_online_threshold_seconds gauge",
                   "# TYPE wireguard_interface_read_duration_seconds gauge",
+                  "# TYPE wireguard_netns_up gauge", "# TYPE wireguard_netns_interfaces gauge",
                   "# TYPE wireguard_exporter_build_info gauge",
                   "# TYPE wireguard_exporter_config_last_reload_successful gauge",
                   "# TYPE wireguard_exporter_config_last_reload_success_timestamp_seconds "

@@ -22,6 +22,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "exporter/metrics/exposition.h"
@@ -91,8 +92,10 @@ std::vector<MetricFamily> ReferenceFamilies(const Scenario& s) {
   using std::chrono::seconds;
   std::vector<const InterfaceReading*> readings;
   for (const InterfaceReading& reading : s.readings) readings.push_back(&reading);
-  std::sort(readings.begin(), readings.end(),
-            [](const auto* a, const auto* b) { return a->interface.name < b->interface.name; });
+  std::sort(readings.begin(), readings.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->interface.netns, a->interface.name) <
+           std::tie(b->interface.netns, b->interface.name);
+  });
 
   MetricFamily timestamp =
       Family("wireguard_peer_last_handshake_timestamp_seconds",
@@ -139,18 +142,28 @@ std::vector<MetricFamily> ReferenceFamilies(const Scenario& s) {
 
   for (const InterfaceReading* reading : readings) {
     const std::string& name = reading->interface.name;
-    const InterfaceConfig* iface = s.config.Find(name);
-    const auto online_threshold = s.config.OnlineThreshold(name);
-    const LabelList iface_labels = Concat({{"interface", name}}, ConfiguredLabels(iface, nullptr));
+    const std::string& netns = reading->interface.netns;
+    const InterfaceConfig* iface = s.config.Find(netns, name);
+    const auto online_threshold =
+        iface != nullptr ? iface->online_threshold : s.config.default_online_threshold;
+    // The exporter's own namespace has no netns label.
+    LabelList base = {{"interface", name}};
+    if (!netns.empty()) base.push_back({"netns", netns});
+    const LabelList iface_labels = Concat(base, ConfiguredLabels(iface, nullptr));
+    const PeerConfigs* peer_configs = s.config.PeersOf(netns, name);
     const Device* device = reading->result.device ? &*reading->result.device : nullptr;
     int online_count = 0;
     if (device != nullptr) {
       for (const Peer& peer : device->peers) {
-        const PeerConfig* peer_config = s.config.FindPeer(name, peer.public_key);
-        const LabelList labels = Concat({{"interface", name},
-                                         {"public_key", peer.public_key.ToBase64()},
-                                         {"name", peer_config ? peer_config->name : ""}},
-                                        ConfiguredLabels(iface, peer_config));
+        const PeerConfig* peer_config = nullptr;
+        if (peer_configs != nullptr) {
+          const auto it = peer_configs->find(peer.public_key);
+          if (it != peer_configs->end()) peer_config = &it->second;
+        }
+        const LabelList labels =
+            Concat(Concat(base, {{"public_key", peer.public_key.ToBase64()},
+                                 {"name", peer_config ? peer_config->name : ""}}),
+                   ConfiguredLabels(iface, peer_config));
         const bool never = peer.last_handshake_seconds == 0 && peer.last_handshake_nanoseconds == 0;
         const auto handshake = std::chrono::system_clock::time_point(
             std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -206,6 +219,25 @@ std::vector<MetricFamily> ReferenceFamilies(const Scenario& s) {
     families.push_back(*family);
   }
 
+  MetricFamily netns_up = Family(
+      "wireguard_netns_up",
+      "Whether the network namespace could be entered and listed in this scrape (1) or not (0); "
+      "the reason is logged. netns=\"\" is the exporter's own.",
+      MetricType::Gauge);
+  MetricFamily netns_interfaces =
+      Family("wireguard_netns_interfaces",
+             "Number of WireGuard interfaces exported from the network namespace in this scrape.",
+             MetricType::Gauge);
+  for (const NamespaceStatus& ns : s.namespaces) {
+    AddSample(netns_up, {{"netns", ns.name}}, ns.up ? 1 : 0);
+    const auto found = std::count_if(s.readings.begin(), s.readings.end(), [&](const auto& r) {
+      return r.attempted && r.interface.netns == ns.name;
+    });
+    AddSample(netns_interfaces, {{"netns", ns.name}}, static_cast<double>(found));
+  }
+  families.push_back(netns_up);
+  families.push_back(netns_interfaces);
+
   MetricFamily build = Family("wireguard_exporter_build_info",
                               "A metric with a constant '1' value labeled by version and revision "
                               "from which wireguard_exporter was built.",
@@ -260,25 +292,43 @@ class ScenarioGenerator {
     s.config.default_online_threshold = Threshold();
     s.config.metrics =
         MetricToggles{Chance(0.8), Chance(0.8), Chance(0.8), Chance(0.8), Chance(0.8), Chance(0.8)};
+    // Namespaces: the own, up, and up to two others, one maybe down; the
+    // same interface names recur in them.
+    s.namespaces = {NamespaceStatus{}};
+    const int other_namespaces = static_cast<int>(Uniform(0, 2));
+    for (int n = 0; n < other_namespaces; ++n) {
+      s.namespaces.push_back(NamespaceStatus{"ns-" + RandomText(), Chance(0.7), {}});
+    }
     const int interfaces = static_cast<int>(Uniform(0, 5));
     for (int i = 0; i < interfaces; ++i) {
-      const std::string name = "wg" + std::to_string(i);
+      const std::string name = "wg" + std::to_string(static_cast<int>(Uniform(0, i)));
+      const std::string netns =
+          s.namespaces[static_cast<std::size_t>(Uniform(0, other_namespaces))].name;
+      if (s.config.Find(netns, name) != nullptr ||
+          std::any_of(s.readings.begin(), s.readings.end(), [&](const InterfaceReading& r) {
+            return r.interface.name == name && r.interface.netns == netns;
+          })) {
+        continue;  // (netns, name) is unique
+      }
       const bool listed = Chance(0.6);
       InterfaceConfig* iface = nullptr;
       if (listed) {
         s.config.interfaces.emplace_back();
         iface = &s.config.interfaces.back();
         iface->name = name;
+        iface->netns = netns;
         iface->online_threshold = Threshold();
         iface->labels = RandomLabels();
       }
       const double kind = Real();
       if (kind < 0.1 && listed) {
         s.readings.push_back(MissingReading(name));
+        s.readings.back().interface.netns = netns;
         continue;
       }
       if (kind < 0.2) {
         s.readings.push_back(FailedReading(name, "timed out", Fraction()));
+        s.readings.back().interface.netns = netns;
         continue;
       }
       std::vector<Peer> peers;
@@ -297,6 +347,7 @@ class ScenarioGenerator {
       device.listen_port = static_cast<std::uint16_t>(Uniform(0, 65535));
       if (Chance(0.2)) device.public_key.reset();
       s.readings.push_back(ReadingOf(std::move(device), Fraction()));
+      s.readings.back().interface.netns = netns;
     }
     std::shuffle(s.readings.begin(), s.readings.end(), rng_);
     s.reload.last_reload_successful = Chance(0.5);
