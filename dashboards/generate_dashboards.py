@@ -22,10 +22,19 @@ GRAFANA_VERSION = "10.4.0"
 SCHEMA_VERSION = 39
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
-# Label selectors shared by every query of a dashboard.
+# Label selectors shared by every query of a dashboard. Interface names
+# repeat across network namespaces: an interface is (instance, netns,
+# interface), a peer (instance, netns, interface, public_key). The exporter's
+# own namespace has no netns label, which "All" (.*) matches too.
 EXPORTER_SEL = 'job=~"$job", instance=~"$instance"'
-IFACE_SEL = EXPORTER_SEL + ', interface=~"$interface"'
+NETNS_SEL = EXPORTER_SEL + ', netns=~"$netns"'
+IFACE_SEL = NETNS_SEL + ', interface=~"$interface"'
 PEER_SEL = IFACE_SEL + ', public_key="$peer"'
+
+# Where a series is: gateway, namespace, interface. An empty netns leaves two
+# spaces, which render as one.
+WHERE_LEGEND = "{{instance}} {{netns}} {{interface}}"
+PEER_LEGEND = "{{peer}} (%s)" % WHERE_LEGEND
 
 # Where a peer-detail link from the overview points.
 PEER_DASHBOARD_UID = "wireguard-peer"
@@ -46,6 +55,17 @@ def without_name(expr):
     """Drops the metric name, so the instant results of several queries merge
     into one table row per peer on their labels alone."""
     return 'label_replace(%s, "__name__", "", "", "")' % expr
+
+
+def with_netns_param(expr):
+    """Adds a `netns_param` label, "var-netns=NAME", present on every series:
+    a data link cannot read a netns column that is missing (as it is when
+    every row is in the exporter's own namespace), and "var-netns=" selects
+    that namespace alone on the linked dashboard. Grafana encodes a data
+    link's values as a URI (encodeURI), which keeps the "=" and leaves & # +
+    as they are: a namespace name with one of those does not survive the
+    link."""
+    return 'label_replace(%s, "netns_param", "var-netns=$1", "netns", "(.*)")' % expr
 
 
 # ---------------------------------------------------------------- building blocks
@@ -98,6 +118,12 @@ def value_map(mapping):
 
 ONLINE_MAPPINGS = [value_map({0: ("offline", "red"), 1: ("online", "green")})]
 ONLINE_THRESHOLDS = thresholds(("red", None), ("green", 1))
+# A table's Namespace cell is empty for the exporter's own namespace.
+OWN_NETNS_TEXT = "(own)"
+OWN_NETNS_MAPPINGS = [
+    {"type": "special", "options": {"match": match, "result": {"text": OWN_NETNS_TEXT,
+                                                                "index": index}}}
+    for index, match in enumerate(("null", "empty"))]
 # wireguard_peer_last_handshake_age_seconds is +Inf for a peer that never
 # completed a handshake; show that as "never" rather than "Infinity".
 NEVER_MAPPING = {"type": "range", "options": {"from": 1e15, "result": {"text": "never",
@@ -188,12 +214,12 @@ def state_timeline(layout, title, description, x, w, h, targets, unit, **extra):
 
 
 def table(layout, title, description, x, w, h, targets, unit, sort_by, transformations,
-          **extra):
+          sort_desc=True, **extra):
     options = {
         "cellHeight": "sm",
         "footer": {"countRows": False, "fields": "", "reducer": ["sum"], "show": False},
         "showHeader": True,
-        "sortBy": [{"desc": True, "displayName": sort_by}],
+        "sortBy": [{"desc": sort_desc, "displayName": sort_by}],
     }
     defaults = extra.pop("defaults", {})
     defaults.setdefault("custom", {"align": "auto", "cellOptions": {"type": "auto"},
@@ -243,7 +269,8 @@ def datasource_variable():
     }
 
 
-def query_variable(name, label, query, multi=False, include_all=False, regex="", sort=1):
+def query_variable(name, label, query, multi=False, include_all=False, regex="", sort=1,
+                   all_value=".+"):
     v = {
         "current": {},
         "datasource": DATASOURCE,
@@ -262,9 +289,9 @@ def query_variable(name, label, query, multi=False, include_all=False, regex="",
         "type": "query",
     }
     if include_all:
-        # A plain ".+" instead of an alternation of every value keeps queries
+        # A plain regex instead of an alternation of every value keeps queries
         # short on a fleet of hundreds of gateways.
-        v["allValue"] = ".+"
+        v["allValue"] = all_value
     return v
 
 
@@ -275,8 +302,13 @@ def common_variables():
         query_variable("instance", "Gateway",
                        'label_values(wireguard_exporter_build_info{job=~"$job"}, instance)',
                        multi=True, include_all=True),
+        # The exporter's own namespace has no netns label, so it is no option
+        # of its own; "All" is ".*" rather than ".+" to include it.
+        query_variable("netns", "Namespace",
+                       'label_values(wireguard_netns_up{%s}, netns)' % EXPORTER_SEL,
+                       multi=True, include_all=True, all_value=".*"),
         query_variable("interface", "Interface",
-                       'label_values(wireguard_interface_info{job=~"$job", instance=~"$instance"}, interface)',
+                       'label_values(wireguard_interface_info{%s}, interface)' % NETNS_SEL,
                        multi=True, include_all=True),
     ]
 
@@ -371,17 +403,19 @@ def overview():
     h = 8
     panels.append(timeseries(
         L, "Online peers per interface",
-        "Peers online over time, per gateway and interface. A sudden drop on one interface "
-        "raises WireGuardOnlinePeersDropped.", 0, 12, h,
-        [target('sum by (instance, interface) (wireguard_interface_peers_online{%s})' % IFACE_SEL,
-                "A", legend="{{instance}} {{interface}}")],
+        "Peers online over time, per gateway, namespace and interface. A sudden drop on one "
+        "interface raises WireGuardOnlinePeersDropped.", 0, 12, h,
+        [target('sum by (instance, netns, interface) (wireguard_interface_peers_online{%s})'
+                % IFACE_SEL, "A", legend=WHERE_LEGEND)],
         "none", legend_calcs=("lastNotNull", "min", "max"),
         defaults={"min": 0, "decimals": 0}))
     iface_cols = {"Value #A": "Up", "Value #B": "Peers", "Value #C": "Online",
                   "Value #D": "Online threshold", "Value #E": "Read duration"}
     panels.append(table(
         L, "Interfaces", "Every selected interface: whether it was read, its peers, its online "
-        "threshold and how long the last read took.", 12, 12, h,
+        "threshold and how long the last read took. Namespace is the network namespace it is in, "
+        "%s for the exporter's own (the column shows only when some interface is in another)."
+        % OWN_NETNS_TEXT, 12, 12, h,
         [target(without_name('wireguard_interface_up{%s}' % IFACE_SEL), "A", instant=True,
                 fmt="table"),
          target(without_name('wireguard_interface_peers{%s}' % IFACE_SEL), "B", instant=True,
@@ -400,14 +434,15 @@ def overview():
             {"id": "organize", "options": {
                 "excludeByName": {"Time": True, "job": True, "Value #F": True,
                                   "public_key": True},
-                "indexByName": {"instance": 0, "interface": 1, "Value #A": 2, "Value #B": 3,
-                                "Value #C": 4, "implementation": 5, "listen_port": 6,
-                                "Value #D": 7, "Value #E": 8},
-                "renameByName": dict(iface_cols, instance="Gateway", interface="Interface",
-                                     implementation="Implementation",
+                "indexByName": {"instance": 0, "netns": 1, "interface": 2, "Value #A": 3,
+                                "Value #B": 4, "Value #C": 5, "implementation": 6,
+                                "listen_port": 7, "Value #D": 8, "Value #E": 9},
+                "renameByName": dict(iface_cols, instance="Gateway", netns="Namespace",
+                                     interface="Interface", implementation="Implementation",
                                      listen_port="Listen port")}},
         ],
         overrides=[
+            override("Namespace", mappings=OWN_NETNS_MAPPINGS),
             override("Up", mappings=[value_map({0: ("down", "red"), 1: ("up", "green")})],
                      custom__cellOptions=colored_cell(), unit="none",
                      thresholds=thresholds(("red", None), ("green", 1))),
@@ -417,13 +452,57 @@ def overview():
         ]))
     L.y += h
 
+    # Network namespaces: every one an exporter reads, its own included
+    # (netns="" there, so no netns label).
+    h = 6
+    panels += [
+        stat(L, "Namespaces read", "Network namespaces the selected exporters entered and "
+             "listed in their last scrape, each exporter's own included.", 0, 4, h,
+             [target('sum(wireguard_netns_up{%s})' % NETNS_SEL, "A", instant=True)], "none",
+             color_mode="value", defaults={"thresholds": thresholds(("blue", None))}),
+        stat(L, "Namespaces unreadable", "Namespaces an exporter could not enter or list in its "
+             "last scrape: their interfaces are not watched. The exporter's log says why, "
+             "usually a missing capability (CAP_SYS_ADMIN, CAP_SYS_PTRACE); "
+             "WireGuardNamespaceUnreadable fires after 5 minutes.", 4, 4, h,
+             [target('count(wireguard_netns_up{%s} == 0) or vector(0)' % NETNS_SEL, "A",
+                     instant=True)],
+             "none", defaults={"thresholds": thresholds(("green", None), ("red", 1))}),
+    ]
+    netns_cols = {"Value #A": "Read", "Value #B": "Interfaces"}
+    panels.append(table(
+        L, "Namespaces", "Every network namespace the selected exporters read: whether it could "
+        "be entered and listed in the last scrape, and how many WireGuard interfaces it exported. "
+        "Unreadable ones first; %s is the exporter's own namespace." % OWN_NETNS_TEXT, 8, 16, h,
+        [target(without_name('wireguard_netns_up{%s}' % NETNS_SEL), "A", instant=True,
+                fmt="table"),
+         target(without_name('wireguard_netns_interfaces{%s}' % NETNS_SEL), "B", instant=True,
+                fmt="table")],
+        "none", sort_by="Read", sort_desc=False,
+        transformations=[
+            {"id": "merge", "options": {}},
+            {"id": "organize", "options": {
+                "excludeByName": {"Time": True, "job": True},
+                "indexByName": {"instance": 0, "netns": 1, "Value #A": 2, "Value #B": 3},
+                "renameByName": dict(netns_cols, instance="Gateway", netns="Namespace")}},
+        ],
+        overrides=[
+            override("Namespace", mappings=OWN_NETNS_MAPPINGS),
+            override("Read", mappings=[value_map({0: ("unreadable", "red"), 1: ("read", "green")})],
+                     custom__cellOptions=colored_cell(), unit="none",
+                     thresholds=thresholds(("red", None), ("green", 1))),
+            override("Interfaces", decimals=0),
+        ]))
+    L.y += h
+
     panels.append(row(L, "Peers"))
     h = 11
     peer_cols = {"Value #A": "Online", "Value #B": "Handshake age", "Value #C": "Receive",
                  "Value #D": "Transmit"}
     panels.append(table(
         L, "Peers", "Every peer of the selected interfaces, oldest handshake first. Name is the "
-        "configured name or, when there is none, the public key. Click a peer for its details.",
+        "configured name or, when there is none, the public key; Namespace the network namespace "
+        "of its interface, %s for the exporter's own. Click a peer for its details."
+        % OWN_NETNS_TEXT,
         0, 24, h,
         [target(peer_label(without_name('wireguard_peer_online{%s}' % IFACE_SEL)), "A",
                 instant=True, fmt="table"),
@@ -433,21 +512,25 @@ def overview():
                            % IFACE_SEL), "C", instant=True, fmt="table"),
          target(peer_label('rate(wireguard_peer_transmit_bytes_total{%s}[$__rate_interval])'
                            % IFACE_SEL), "D", instant=True, fmt="table"),
-         target(peer_label(without_name('wireguard_peer_info{%s}' % IFACE_SEL)), "E",
-                instant=True, fmt="table")],
+         target(with_netns_param(peer_label(without_name('wireguard_peer_info{%s}' % IFACE_SEL))),
+                "E", instant=True, fmt="table")],
         "none", sort_by="Handshake age",
         transformations=[
             {"id": "merge", "options": {}},
             {"id": "organize", "options": {
                 "excludeByName": {"Time": True, "job": True, "Value #E": True, "name": True},
-                "indexByName": {"peer": 0, "instance": 1, "interface": 2, "Value #A": 3,
-                                "Value #B": 4, "endpoint": 5, "Value #C": 6, "Value #D": 7,
-                                "allowed_ips": 8, "public_key": 9},
+                "indexByName": {"peer": 0, "instance": 1, "netns": 2, "interface": 3,
+                                "Value #A": 4, "Value #B": 5, "endpoint": 6, "Value #C": 7,
+                                "Value #D": 8, "allowed_ips": 9, "public_key": 10},
                 "renameByName": dict(peer_cols, peer="Name", instance="Gateway",
-                                     interface="Interface", endpoint="Endpoint",
-                                     allowed_ips="Allowed IPs", public_key="Public key")}},
+                                     netns="Namespace", interface="Interface",
+                                     endpoint="Endpoint", allowed_ips="Allowed IPs",
+                                     public_key="Public key")}},
         ],
         overrides=[
+            override("Namespace", mappings=OWN_NETNS_MAPPINGS),
+            # Read by the Name link; excluding it would remove it from the data.
+            override("netns_param", custom__hidden=True),
             override("Online", mappings=ONLINE_MAPPINGS, thresholds=ONLINE_THRESHOLDS,
                      custom__cellOptions=colored_cell(), unit="none"),
             override("Handshake age", unit="s", mappings=[NEVER_MAPPING],
@@ -458,6 +541,7 @@ def overview():
                 "title": "Peer details",
                 "url": ("/d/%s/wireguard-peer?${__url_time_range}&var-datasource=${datasource}"
                         "&var-job=${job}&var-instance=${__data.fields.Gateway}"
+                        "&${__data.fields.netns_param}"
                         "&var-interface=${__data.fields.Interface}"
                         "&var-peer=${__data.fields[\"Public key\"]:percentencode}"
                         % PEER_DASHBOARD_UID)}]),
@@ -470,7 +554,7 @@ def overview():
         "moment.", 0, 12, h,
         [target(peer_label('topk(10, rate(wireguard_peer_receive_bytes_total{%s}[$__rate_interval])'
                            ' + rate(wireguard_peer_transmit_bytes_total{%s}[$__rate_interval]))' % (IFACE_SEL, IFACE_SEL)),
-                "A", legend="{{peer}} ({{interface}}, {{instance}})")],
+                "A", legend=PEER_LEGEND)],
         "Bps", legend_calcs=("mean", "max")))
     panels.append(panel(
         L, "bargauge", "Top talkers by volume in range",
@@ -478,7 +562,7 @@ def overview():
         "range.", 12, 12, h,
         [target(peer_label('topk(10, increase(wireguard_peer_receive_bytes_total{%s}[$__range])'
                            ' + increase(wireguard_peer_transmit_bytes_total{%s}[$__range]))' % (IFACE_SEL, IFACE_SEL)),
-                "A", legend="{{peer}} ({{interface}}, {{instance}})", instant=True)],
+                "A", legend=PEER_LEGEND, instant=True)],
         "bytes",
         options={"displayMode": "gradient", "minVizHeight": 16, "minVizWidth": 0,
                  "maxVizHeight": 300, "namePlacement": "auto", "orientation": "horizontal",
@@ -493,7 +577,8 @@ def overview():
     panels.append(table(
         L, "Peers offline in range", "Peers by the share of the selected time range they were "
         "offline; any share above 0 means the peer went offline in the range. Online changes "
-        "counts transitions both ways.", 0, 12, h,
+        "counts transitions both ways. Namespace is %s for the exporter's own." % OWN_NETNS_TEXT,
+        0, 12, h,
         [target(peer_label('1 - avg_over_time(wireguard_peer_online{%s}[$__range])' % IFACE_SEL),
                 "A", instant=True, fmt="table"),
          target(peer_label('changes(wireguard_peer_online{%s}[$__range])' % IFACE_SEL), "B",
@@ -505,12 +590,13 @@ def overview():
             {"id": "merge", "options": {}},
             {"id": "organize", "options": {
                 "excludeByName": {"Time": True, "job": True, "name": True, "public_key": True},
-                "indexByName": {"peer": 0, "instance": 1, "interface": 2, "Value #A": 3,
-                                "Value #B": 4, "Value #C": 5},
+                "indexByName": {"peer": 0, "instance": 1, "netns": 2, "interface": 3,
+                                "Value #A": 4, "Value #B": 5, "Value #C": 6},
                 "renameByName": dict(offline_cols, peer="Name", instance="Gateway",
-                                     interface="Interface")}},
+                                     netns="Namespace", interface="Interface")}},
         ],
         overrides=[
+            override("Namespace", mappings=OWN_NETNS_MAPPINGS),
             override("Offline share", unit="percentunit", decimals=1,
                      custom__cellOptions={"type": "gauge", "mode": "basic"},
                      min=0, max=1,
@@ -524,7 +610,7 @@ def overview():
         "A healthy peer with traffic re-handshakes every 2 minutes; past the online threshold "
         "(3 minutes by default) it counts as offline.", 12, 12, h,
         [target(peer_label('topk(10, wireguard_peer_last_handshake_age_seconds{%s} < +Inf)'
-                           % IFACE_SEL), "A", legend="{{peer}} ({{interface}}, {{instance}})")],
+                           % IFACE_SEL), "A", legend=PEER_LEGEND)],
         "s", legend_calcs=("lastNotNull", "max"),
         defaults={"min": 0, "thresholds": AGE_THRESHOLDS},
         ))
@@ -571,7 +657,7 @@ def overview():
         L, "Interface read duration", "Time each interface read took during the scrape. Reads "
         "run concurrently, each bounded by its read timeout (2s by default).", 0, 12, h,
         [target('wireguard_interface_read_duration_seconds{%s}' % IFACE_SEL, "A",
-                legend="{{instance}} {{interface}}")],
+                legend=WHERE_LEGEND)],
         "s", legend_calcs=("mean", "max")))
     panels.append(timeseries(
         L, "Scrape duration", "Whole scrape as seen by Prometheus, and the exporter's own "
@@ -587,7 +673,8 @@ def overview():
               "keepTime": True, "tags": [], "targetBlank": False, "title": "Peer details",
               "tooltip": "", "type": "link", "url": "/d/%s/wireguard-peer" % PEER_DASHBOARD_UID}]
     return dashboard(OVERVIEW_UID, "WireGuard overview",
-                     "Gateways, interfaces and peers watched by wireguard_exporter.",
+                     "Gateways, network namespaces, interfaces and peers watched by "
+                     "wireguard_exporter.",
                      panels, common_variables(), links)
 
 
@@ -654,7 +741,7 @@ def peer_detail():
         stat(L, "Online threshold", "Handshake age up to which the interface counts a peer "
              "online.", 20, 4, h,
              [target('wireguard_interface_online_threshold_seconds{%s}' % IFACE_SEL, "A",
-                     legend="{{interface}}", instant=True)], "s", color_mode="none",
+                     legend="{{netns}} {{interface}}", instant=True)], "s", color_mode="none",
              defaults={"thresholds": thresholds(("text", None))}),
     ]
     L.y += h
@@ -663,7 +750,7 @@ def peer_detail():
     panels.append(state_timeline(
         L, "Online state", "Online (green) and offline (red) over the selected range.", 0, 24, h,
         [target(peer_label('wireguard_peer_online{%s}' % PEER_SEL), "A",
-                legend="{{peer}} on {{interface}} ({{instance}})")],
+                legend="{{peer}} on " + WHERE_LEGEND)],
         "none", defaults={"mappings": ONLINE_MAPPINGS, "thresholds": ONLINE_THRESHOLDS}))
     L.y += h
 
@@ -675,7 +762,7 @@ def peer_detail():
         [target(peer_label('wireguard_peer_last_handshake_age_seconds{%s}' % PEER_SEL), "A",
                 legend="{{peer}} handshake age"),
          target('wireguard_interface_online_threshold_seconds{%s}' % IFACE_SEL, "B",
-                legend="online threshold ({{interface}})")],
+                legend="online threshold of {{netns}} {{interface}}")],
         "s", legend_calcs=("lastNotNull", "max"), defaults={"min": 0},
         overrides=[{"matcher": {"id": "byFrameRefID", "options": "B"},
                     "properties": [{"id": "custom.lineStyle",

@@ -6,13 +6,17 @@ real Prometheus) and as a command:
 
   dashboard_queries.py [--set NAME=VALUE]... DASHBOARD.json...
       prints one JSON object per panel query and per variable query, with
-      $job, $instance, $interface, $peer, $__rate_interval, $__interval and
-      $__range replaced (defaults below; multi-value variables accept
-      VALUE1,VALUE2 and "All").
+      $job, $instance, $netns, $interface, $peer, $__rate_interval,
+      $__interval and $__range replaced (defaults below; multi-value
+      variables accept VALUE1,VALUE2 and "All"). $netns defaults to "All",
+      which matches the exporter's own namespace (no netns label) as well;
+      --set netns= selects the own namespace alone.
 
   dashboard_queries.py --check [--promtool PATH] DASHBOARD.json...
       checks the dashboards' structure (see check_dashboard) and, with
-      promtool, that every substituted query parses as PromQL.
+      promtool, that every substituted query parses as PromQL, once with the
+      values given and once more with $netns set to the own namespace alone
+      and to two named ones.
 
 Variables are substituted the way Grafana's Prometheus data source does: a
 multi-value or include-all variable has its values regex-escaped and joined
@@ -37,6 +41,9 @@ BUILTIN_DEFAULTS = {
 DASHBOARD_DEFAULTS = {
     "job": "wireguard",
     "instance": "gw1.example.net:9586",
+    # "All" is the variable's allValue, ".*": it also matches series without
+    # a netns label, those of the exporter's own namespace.
+    "netns": "All",
     "interface": "wg0",
     "peer": "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
     "datasource": "prometheus",
@@ -267,6 +274,69 @@ def check_dashboard(dashboard):
     return problems
 
 
+# Series that belong to one network namespace: the netns label is part of
+# their identity, as the interface name repeats across namespaces.
+NETNS_SERIES_RE = re.compile(r"\b(wireguard_(?:interface|peer|netns)_\w+)\b\s*(\{[^}]*\})?")
+NETNS_SELECTOR = 'netns=~"$netns"'
+GROUPING_RE = re.compile(r"\b(by|without|on|ignoring)\s*\(([^)]*)\)")
+
+
+def _netns_expr_problems(expr):
+    """Selectors of per-namespace series without netns=~"$netns", and
+    groupings or matchings that name interface but not netns."""
+    out = []
+    for m in NETNS_SERIES_RE.finditer(expr):
+        if NETNS_SELECTOR not in (m.group(2) or ""):
+            out.append(f"{m.group(1)} selected without {NETNS_SELECTOR}")
+    for m in GROUPING_RE.finditer(expr):
+        labels = {label.strip() for label in m.group(2).split(",")}
+        if "interface" in labels and "netns" not in labels:
+            out.append(f"{m.group(1)} ({m.group(2)}) names interface but not netns")
+    return out
+
+
+def check_netns(dashboard):
+    """For a dashboard with a netns variable: every per-namespace series is
+    selected by it, every grouping by interface also groups by netns, every
+    legend and table that shows the interface also shows the namespace.
+    Problems as a list of strings."""
+    problems = []
+    uid = dashboard.get("uid") or "<no uid>"
+    definitions = variable_definitions(dashboard)
+    if "netns" not in definitions:
+        return problems
+    for p in all_panels(dashboard):
+        if p.get("type") == "row":
+            continue
+        where = f"{uid}: panel {p.get('id')} {p.get('title')!r}"
+        for t in p.get("targets", []):
+            for text in _netns_expr_problems(t.get("expr", "")):
+                problems.append(f"{where}: target {t.get('refId')}: {text}")
+            legend = t.get("legendFormat") or ""
+            if "{{interface}}" in legend and "{{netns}}" not in legend:
+                problems.append(f"{where}: target {t.get('refId')}: legend {legend!r} names "
+                                f"the interface but not the namespace")
+        for tr in p.get("transformations", []) or []:
+            if tr.get("id") != "organize":
+                continue
+            options = tr.get("options", {})
+            for key in ("indexByName", "renameByName"):
+                if "interface" in options.get(key, {}) and "netns" not in options.get(key, {}):
+                    problems.append(f"{where}: organize {key} has interface but not netns")
+    for name, d in definitions.items():
+        if d.get("type") != "query" or name == "netns":
+            continue
+        for text in _netns_expr_problems(_variable_query_text(d)):
+            problems.append(f"{uid}: variable {name}: {text}")
+    return problems
+
+
+# $netns values --check parses each query with besides the given one: the
+# own namespace alone (as a data link from a row without netns sets it) and
+# two named ones (a regex alternation with escaped characters).
+NETNS_CHECK_VALUES = ("", ["vpn-a", "pid-4242"])
+
+
 def promql_problems(queries, promtool="promtool"):
     """Parses every substituted query with `promtool check rules`, each as a
     recording rule of its own, and returns promtool's complaints (empty when
@@ -336,9 +406,18 @@ def main(argv=None):
                 problems.append(f"{path}: {err}")
                 continue
             problems += check_dashboard(dashboard)
+            problems += check_netns(dashboard)
             queries += panel_queries(dashboard, values, builtins)
             for v in variable_queries(dashboard, values, builtins):
                 queries.append(dict(v, expr=v.get("expr") or (v.get("selector") or "up")))
+            if "netns" in variable_definitions(dashboard) and "netns" not in values:
+                for netns in NETNS_CHECK_VALUES:
+                    with_netns = dict(values, netns=netns)
+                    queries += [q for q in panel_queries(dashboard, with_netns, builtins)
+                                if "$netns" in q["raw_expr"]]
+                    for v in variable_queries(dashboard, with_netns, builtins):
+                        if "$netns" in v["raw_query"]:
+                            queries.append(dict(v, expr=v.get("expr") or v.get("selector")))
             panels += sum(1 for p in all_panels(dashboard) if p.get("type") != "row")
         if not args.no_promtool:
             problems += promql_problems(queries, args.promtool)
