@@ -87,7 +87,9 @@ kver=$(ls -1 "$root/lib/modules" | head -n 1)
 [ -f "$root/lib/modules/$kver/modules.dep" ] || depmod -b "$root" "$kver"
 vmlinuz="$root/boot/vmlinuz-$kver"
 [ -f "$vmlinuz" ] || die "no kernel image in $deb"
-mapfile -t modules < <(modprobe -d "$root" -S "$kver" --show-depends wireguard | awk '$1 == "insmod" { print $2 }')
+# wireguard and what it needs; veth joins the test's namespaces.
+mapfile -t modules < <(modprobe -d "$root" -S "$kver" --show-depends -a wireguard veth |
+  awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
 [ "${#modules[@]}" -gt 0 ] || die "the kernel package has no wireguard module"
 flock -u 9
 

@@ -283,13 +283,13 @@ kill "$WITH_CAP" "$WITHOUT_CAP" 2>/dev/null
 # Kernel interfaces in two named namespaces, both called wg0 like the one
 # here, completing a handshake over a veth pair between them; a namespace held
 # only by a process; namespaces added and deleted between scrapes.
-mkdir -p /var/run
+mkdir -p /run  # ip(8) keeps named namespaces in /run/netns
 ipf() { /usr/bin/ip-full "$@"; }
 nsfs_fds() { ls -l "/proc/$1/fd" 2> /dev/null | grep -c 'net:\['; }
 own_value() {  # own_value FILE METRIC INTERFACE: the series without a netns label
   grep "^$2{interface=\"$3\"[,}]" "$1" | grep -v 'netns="' | head -n 1 | awk '{ print $NF }'
 }
-ipf netns add vpna && ipf netns add vpnb
+check ns_named "ip netns add vpna vpnb" sh -c '/usr/bin/ip-full netns add vpna && /usr/bin/ip-full netns add vpnb'
 ipf link add va netns vpna type veth peer name vb netns vpnb
 for n in a b; do
   ipf -n vpn$n link set lo up
