@@ -25,7 +25,9 @@ constexpr std::string_view kSocketSuffix = ".sock";
 struct FileIdentity {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
-  friend auto operator<=>(const FileIdentity&, const FileIdentity&) = default;
+  friend bool operator<(const FileIdentity& a, const FileIdentity& b) {
+    return a.device != b.device ? a.device < b.device : a.inode < b.inode;
+  }
 };
 
 FileIdentity IdentityOf(const struct stat& st) {
@@ -63,6 +65,7 @@ void ListSockets(const Directory& dir, const std::string& own_path, std::size_t 
     ::close(dir_fd);
     return;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): safe on a stream no other thread uses.
   while (const dirent* entry = ::readdir(entries)) {
     const std::string_view file_name(entry->d_name);
     if (file_name.size() <= kSocketSuffix.size() || !file_name.ends_with(kSocketSuffix)) continue;

@@ -60,6 +60,7 @@ std::vector<pid_t> ListPids(const std::string& proc) {
   std::vector<pid_t> pids;
   DIR* dir = ::opendir(proc.c_str());
   if (dir == nullptr) return pids;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): safe on a stream no other thread uses.
   while (const dirent* entry = ::readdir(dir)) {
     const std::string_view name(entry->d_name);
     pid_t pid = 0;
@@ -234,6 +235,7 @@ std::vector<NetworkNamespace> NamespaceFinder::Find(const NamespaceSelection& se
   std::map<Identity, std::string> named;
   if (DIR* dir = ::opendir(paths_.named_netns.c_str())) {
     std::vector<std::string> names;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): safe on a stream no other thread uses.
     while (const dirent* entry = ::readdir(dir)) {
       const std::string name = entry->d_name;
       if (name != "." && name != "..") names.push_back(name);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verifies the systemd unit and its userspace drop-in with systemd-analyze and
+# Verifies the systemd unit and its userspace and namespaces drop-ins with systemd-analyze and
 # rates their exposure. Usage: check_systemd.sh SOURCE_DIR EXPORTER_BINARY MAX_EXPOSURE
 #
 # systemd-analyze verify insists that ExecStart= exists, so a temporary copy
