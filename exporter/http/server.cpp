@@ -2,7 +2,6 @@
 
 #include <civetweb.h>
 #include <isa-l/igzip_lib.h>
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -215,16 +214,6 @@ HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& 
 HttpServer::~HttpServer() { Stop(); }
 
 std::optional<std::string> HttpServer::Start() {
-  // Each scrape allocates its exposition (tens of megabytes on a large
-  // gateway) on whichever worker thread serves it, and glibc gives every
-  // thread its own malloc arena that keeps what it freed: after a few scrapes
-  // on different workers the process held one scrape's worth of memory per
-  // worker. One arena lets every scrape reuse the same memory; scrapes are
-  // too few for contention on it to matter. Set before the workers start.
-#ifdef M_ARENA_MAX
-  // Runs before civetweb starts any thread, so no other thread can race it.
-  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe)
-#endif
   mg_init_library(0);
   const std::string threads = std::to_string(options_.threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
