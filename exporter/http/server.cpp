@@ -66,7 +66,7 @@ constexpr std::size_t kGzipPieceBytes = std::size_t{128} * 1024;
 // in constant memory however large the exposition (see bench/gzip_bench.cpp).
 class GzipStream {
  public:
-  explicit GzipStream(const std::function<bool(std::string_view)>& out)
+  explicit GzipStream(const ExpositionSink& out)
       : out_(out),
         // 80 KiB of state: too large for a worker thread's stack.
         stream_(std::make_unique<isal_zstream>()),
@@ -114,7 +114,7 @@ class GzipStream {
            out_(std::string_view(reinterpret_cast<const char*>(piece_.get()), produced));
   }
 
-  const std::function<bool(std::string_view)>& out_;
+  const ExpositionSink& out_;
   std::unique_ptr<isal_zstream> stream_;
   std::unique_ptr<std::uint8_t[]> level_buf_;
   std::unique_ptr<std::uint8_t[]> piece_;
@@ -385,15 +385,13 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     return;
   }
   BodyStream body(*this, conn, kExposition, headers);
-  const std::function<bool(std::string_view)> to_body = [&body](std::string_view bytes) {
-    return body.Write(bytes);
-  };
+  const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
   if (!gzip) {
     if (!handlers_.collect(to_body) || !body.Finish()) body.Abort();
     return;
   }
   GzipStream compressed(to_body);
-  const std::function<bool(std::string_view)> to_gzip = [&compressed](std::string_view text) {
+  const ExpositionSink to_gzip = [&compressed](std::string_view text) {
     return compressed.Write(text);
   };
   if (!handlers_.collect(to_gzip) || !compressed.Finish() || !body.Finish()) body.Abort();

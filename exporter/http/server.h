@@ -12,6 +12,7 @@
 
 #include "exporter/config/loader.h"
 #include "exporter/http/web_config.h"
+#include "exporter/metrics/collector.h"
 
 struct mg_context;
 struct mg_connection;
@@ -33,7 +34,7 @@ struct ServerOptions {
 struct ServerHandlers {
   // Scrapes and hands the exposition text to the sink piece by piece, in
   // order; returns false when the sink stopped it (the client went away).
-  std::function<bool(const std::function<bool(std::string_view)>& sink)> collect;
+  std::function<bool(const ExpositionSink& sink)> collect;
   std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
 };
 

@@ -143,7 +143,7 @@ class ServerTest : public ::testing::Test {
     options.version = "1.2.3";
     server_ = std::make_unique<HttpServer>(
         options,
-        ServerHandlers{[this](const std::function<bool(std::string_view)>& sink) {
+        ServerHandlers{[this](const ExpositionSink& sink) {
                          ++scrapes_;
                          // Handed on in pieces of at most 64 KiB, as the
                          // collector does with larger ones.
@@ -423,11 +423,10 @@ TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {
   WebAuth auth(std::nullopt);
   ServerOptions options;
   options.listening_ports = "127.0.0.1:" + std::to_string(port_);
-  HttpServer second(
-      options,
-      ServerHandlers{[](const std::function<bool(std::string_view)>&) { return true; },
-                     [] { return std::optional<ConfigError>(); }},
-      auth);
+  HttpServer second(options,
+                    ServerHandlers{[](const ExpositionSink&) { return true; },
+                                   [] { return std::optional<ConfigError>(); }},
+                    auth);
   auto error = second.Start();
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find("cannot listen on 127.0.0.1:" + std::to_string(port_)), std::string::npos)
