@@ -162,13 +162,16 @@ class HttpServer::BodyStream {
   // Ends the body. False when the client went away or a write failed.
   bool Finish() {
     if (failed_) return false;
+    bool sent = true;
     if (!headers_sent_) {
       headers_sent_ = true;
       server_.SendHeaders(conn_, 200, content_type_, held_.size(), extra_header_);
-      return held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0 || Fail();
+      sent = held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0;
+    } else if (chunked_) {
+      sent = mg_send_chunk(conn_, "", 0) >= 0;
     }
-    if (chunked_ && mg_send_chunk(conn_, "", 0) < 0) return Fail();
-    return true;
+    if (!sent) Fail();
+    return sent;
   }
 
  private:
@@ -187,15 +190,15 @@ class HttpServer::BodyStream {
   bool Send(std::string_view bytes) {
     const int n = chunked_ ? mg_send_chunk(conn_, bytes.data(), static_cast<unsigned>(bytes.size()))
                            : mg_write(conn_, bytes.data(), bytes.size());
-    return n > 0 ? true : Fail();
+    if (n <= 0) Fail();
+    return n > 0;
   }
 
   // The client is gone or the body cannot be completed: the connection must
   // close, so that the client sees a cut answer and not a finished one.
-  bool Fail() {
+  void Fail() {
     failed_ = true;
     mg_disable_connection_keep_alive(conn_);
-    return false;
   }
 
   HttpServer& server_;
