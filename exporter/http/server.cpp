@@ -1,16 +1,18 @@
 #include "exporter/http/server.h"
 
 #include <civetweb.h>
-#include <isa-l/igzip_lib.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdint>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <functional>
-#include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+
+#include "exporter/http/body_stream.h"
+#include "exporter/http/gzip_stream.h"
 
 namespace wgx {
 namespace {
@@ -53,163 +55,7 @@ std::string LandingPage(const ServerOptions& o) {
          "</ul>\n</body>\n</html>\n";
 }
 
-// The first bytes of a streamed body are held back: a body that ends within
-// them is sent whole, with Content-Length, like any small answer; a larger
-// one is streamed. Matches the collector's pieces, so the common small scrape
-// costs one copy at most.
-constexpr std::size_t kHeldBytes = std::size_t{256} * 1024;
-// Compressed output is handed on in pieces of this size.
-constexpr std::size_t kGzipPieceBytes = std::size_t{128} * 1024;
-
-// Compresses a stream into one gzip member with ISA-L's igzip at level 1: at
-// the same ratio as other level-1 compressors and several times their speed,
-// in constant memory however large the exposition (see bench/gzip_bench.cpp).
-class GzipStream {
- public:
-  explicit GzipStream(const ExpositionSink& out)
-      : out_(out),
-        // 80 KiB of state: too large for a worker thread's stack.
-        stream_(std::make_unique<isal_zstream>()),
-        level_buf_(std::make_unique_for_overwrite<std::uint8_t[]>(ISAL_DEF_LVL1_DEFAULT)),
-        piece_(std::make_unique_for_overwrite<std::uint8_t[]>(kGzipPieceBytes)) {
-    isal_deflate_init(stream_.get());
-    stream_->level = 1;
-    stream_->level_buf = level_buf_.get();
-    stream_->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-    stream_->gzip_flag = IGZIP_GZIP;
-    stream_->flush = NO_FLUSH;
-  }
-
-  bool Write(std::string_view text) {
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): igzip never writes its input
-    stream_->next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(text.data()));
-    stream_->avail_in = static_cast<std::uint32_t>(text.size());
-    while (stream_->avail_in > 0) {
-      if (!Step()) return false;
-    }
-    return true;
-  }
-
-  bool Finish() {
-    stream_->next_in = nullptr;
-    stream_->avail_in = 0;
-    stream_->end_of_stream = 1;
-    while (stream_->internal_state.state != ZSTATE_END) {
-      if (!Step()) return false;
-    }
-    return true;
-  }
-
- private:
-  bool Step() {
-    stream_->next_out = piece_.get();
-    stream_->avail_out = static_cast<std::uint32_t>(kGzipPieceBytes);
-    const int status = isal_deflate(stream_.get());
-    if (status != COMP_OK) {
-      spdlog::error("http: gzip compression failed (igzip status {})", status);
-      return false;
-    }
-    const std::size_t produced = kGzipPieceBytes - stream_->avail_out;
-    return produced == 0 ||
-           out_(std::string_view(reinterpret_cast<const char*>(piece_.get()), produced));
-  }
-
-  const ExpositionSink& out_;
-  std::unique_ptr<isal_zstream> stream_;
-  std::unique_ptr<std::uint8_t[]> level_buf_;
-  std::unique_ptr<std::uint8_t[]> piece_;
-};
-
 }  // namespace
-
-// A response body whose length is known only at its end. A body that ends
-// within kHeldBytes goes out whole with Content-Length. A longer one is
-// streamed: chunked transfer coding for HTTP/1.1, or, for HTTP/1.0, ended by
-// closing the connection. So a 100,000-peer scrape never holds its whole
-// (100 MB) exposition in memory.
-class HttpServer::BodyStream {
- public:
-  BodyStream(HttpServer& server, mg_connection* conn, const char* content_type,
-             const char* extra_header)
-      : server_(server), conn_(conn), content_type_(content_type), extra_header_(extra_header) {}
-
-  bool Write(std::string_view bytes) {
-    if (failed_) return false;
-    // An empty chunk would end a chunked body early.
-    if (bytes.empty()) return true;
-    if (!headers_sent_) {
-      if (held_.size() + bytes.size() <= kHeldBytes) {
-        held_.append(bytes);
-        return true;
-      }
-      if (!StartStreaming()) return false;
-    }
-    return Send(bytes);
-  }
-
-  // The body cannot be completed (the exposition or its compression
-  // failed): a 500 if nothing was sent yet, else the connection is closed so
-  // that the client sees a cut answer and not a finished one.
-  void Abort() {
-    if (!headers_sent_ && !failed_) {
-      failed_ = true;
-      mg_send_http_error(conn_, 500, "%s", "Internal Server Error\n");
-      return;
-    }
-    Fail();
-  }
-
-  // Ends the body. False when the client went away or a write failed.
-  bool Finish() {
-    if (failed_) return false;
-    bool sent = true;
-    if (!headers_sent_) {
-      headers_sent_ = true;
-      server_.SendHeaders(conn_, 200, content_type_, held_.size(), extra_header_);
-      sent = held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0;
-    } else if (chunked_) {
-      sent = mg_send_chunk(conn_, "", 0) >= 0;
-    }
-    if (!sent) Fail();
-    return sent;
-  }
-
- private:
-  bool StartStreaming() {
-    headers_sent_ = true;
-    const mg_request_info* info = mg_get_request_info(conn_);
-    chunked_ = info->http_version != nullptr && std::strcmp(info->http_version, "1.0") != 0;
-    if (!chunked_) mg_disable_connection_keep_alive(conn_);
-    server_.SendHeaders(conn_, 200, content_type_, std::nullopt, extra_header_,
-                        chunked_ ? "Transfer-Encoding: chunked" : nullptr);
-    const bool sent = held_.empty() || Send(held_);
-    std::string().swap(held_);
-    return sent;
-  }
-
-  bool Send(std::string_view bytes) {
-    const int n = chunked_ ? mg_send_chunk(conn_, bytes.data(), static_cast<unsigned>(bytes.size()))
-                           : mg_write(conn_, bytes.data(), bytes.size());
-    if (n <= 0) Fail();
-    return n > 0;
-  }
-
-  // The client is gone or the body cannot be completed: the connection must
-  // close, so that the client sees a cut answer and not a finished one.
-  void Fail() {
-    failed_ = true;
-    mg_disable_connection_keep_alive(conn_);
-  }
-
-  HttpServer& server_;
-  mg_connection* conn_;
-  const char* content_type_;
-  const char* extra_header_;
-  std::string held_;
-  bool headers_sent_ = false;
-  bool chunked_ = false;
-  bool failed_ = false;
-};
 
 HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
     : options_(std::move(options)), handlers_(std::move(handlers)), auth_(auth) {}
@@ -387,7 +233,9 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     SendHeaders(conn, 200, kExposition, std::nullopt, headers);
     return;
   }
-  BodyStream body(*this, conn, kExposition, headers);
+  BodyStream body(conn, [&](std::optional<std::size_t> content_length, const char* framing) {
+    SendHeaders(conn, 200, kExposition, content_length, headers, framing);
+  });
   const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
   if (!gzip) {
     if (!handlers_.collect(to_body) || !body.Finish()) body.Abort();

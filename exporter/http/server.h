@@ -62,7 +62,6 @@ class HttpServer {
   void SendHeaders(mg_connection* conn, int status, const char* content_type,
                    std::optional<std::size_t> content_length, const char* extra_header,
                    const char* framing_header = nullptr);
-  class BodyStream;
 
   ServerOptions options_;
   ServerHandlers handlers_;
