@@ -12,8 +12,11 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace wgx {
 namespace {
@@ -147,7 +150,8 @@ class ServerTest : public ::testing::Test {
                          ++scrapes_;
                          // Handed on in pieces of at most 64 KiB, as the
                          // collector does with larger ones.
-                         std::string_view rest(exposition_);
+                         const std::shared_ptr<const std::string> text = Exposition();
+                         std::string_view rest(*text);
                          if (fail_after_pieces_ == 0) return false;
                          int pieces = 0;
                          while (!rest.empty()) {
@@ -174,17 +178,33 @@ class ServerTest : public ::testing::Test {
     ASSERT_GT(port_, 0);
   }
 
+  // The exposition the collect handler serves from now on. Swapped whole, so
+  // a scrape still running keeps reading the one it began with.
+  void SetExposition(std::string text) {
+    auto next = std::make_shared<const std::string>(std::move(text));
+    const std::lock_guard lock(exposition_mutex_);
+    exposition_ = std::move(next);
+  }
+  std::shared_ptr<const std::string> Exposition() {
+    const std::lock_guard lock(exposition_mutex_);
+    return exposition_;
+  }
+
   std::unique_ptr<WebAuth> auth_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
-  std::string exposition_ = "# HELP up test\n# TYPE up gauge\nup 1\n";
   std::atomic<int> scrapes_{0};
   std::atomic<int> pieces_sent_{0};
   std::atomic<bool> stopped_{false};
   std::atomic<int> fail_after_pieces_{
       -1};  // >= 0: the collect handler fails after that many pieces
   std::atomic<int> reloads_{0};
-  bool fail_reload_ = false;
+  std::atomic<bool> fail_reload_{false};
+
+ private:
+  std::mutex exposition_mutex_;
+  std::shared_ptr<const std::string> exposition_ =
+      std::make_shared<const std::string>("# HELP up test\n# TYPE up gauge\nup 1\n");
 };
 
 TEST_F(ServerTest, ServesMetricsWithExpositionContentType) {
@@ -218,44 +238,44 @@ TEST_F(ServerTest, CompressesWhenAskedForGzip) {
 
 // A large exposition is streamed, never held whole: chunked over HTTP/1.1.
 TEST_F(ServerTest, StreamsALargeExpositionInChunks) {
-  exposition_ = BigExposition(40);  // 2.5 MiB
+  SetExposition(BigExposition(40));  // 2.5 MiB
   Start(false);
   const Response r = Get(port_, "/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
   EXPECT_EQ(r.headers.find("Content-Length"), std::string::npos) << r.headers;
-  EXPECT_EQ(Dechunk(r.body), exposition_);
+  EXPECT_EQ(Dechunk(r.body), *Exposition());
   EXPECT_EQ(pieces_sent_, 40);
 }
 
 TEST_F(ServerTest, StreamsALargeExpositionAsOneGzipMember) {
-  exposition_ = BigExposition(80);  // 5 MiB, several compressed pieces
+  SetExposition(BigExposition(80));  // 5 MiB, several compressed pieces
   Start(false);
   const Response r = Get(port_, "/metrics", "Accept-Encoding: gzip\r\n");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.headers.find("Content-Encoding: gzip"), std::string::npos) << r.headers;
   EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
   const std::string gz = Dechunk(r.body);
-  EXPECT_LT(gz.size(), exposition_.size() / 3);
-  EXPECT_EQ(Gunzip(gz), exposition_);
+  EXPECT_LT(gz.size(), Exposition()->size() / 3);
+  EXPECT_EQ(Gunzip(gz), *Exposition());
 }
 
 // HTTP/1.0 has no chunked coding: the body ends where the connection closes.
 TEST_F(ServerTest, StreamsToAnHttp10ClientUntilClose) {
-  exposition_ = BigExposition(20);
+  SetExposition(BigExposition(20));
   Start(false);
   const Response r = Request(port_, "GET /metrics HTTP/1.0\r\n\r\n");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.find("Transfer-Encoding"), std::string::npos) << r.headers;
   EXPECT_EQ(r.headers.find("Content-Length"), std::string::npos) << r.headers;
   EXPECT_NE(r.headers.find("Connection: close"), std::string::npos) << r.headers;
-  EXPECT_EQ(r.body, exposition_);
+  EXPECT_EQ(r.body, *Exposition());
 }
 
 // After a streamed answer the connection is still in step: a second request
 // on it gets its own answer.
 TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
-  exposition_ = BigExposition(10);
+  SetExposition(BigExposition(10));
   Start(false);
   const int fd = ConnectLoopback(port_);
   ASSERT_GE(fd, 0);
@@ -269,7 +289,7 @@ TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
     all.append(buf, static_cast<size_t>(n));
   }
   const std::size_t body = all.find("\r\n\r\n") + 4;
-  EXPECT_EQ(Dechunk(std::string_view(all).substr(body)), exposition_);
+  EXPECT_EQ(Dechunk(std::string_view(all).substr(body)), *Exposition());
   const std::string second = "GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   ASSERT_EQ(write(fd, second.data(), second.size()), static_cast<ssize_t>(second.size()));
   std::string rest;
@@ -282,7 +302,7 @@ TEST_F(ServerTest, KeepAliveSurvivesAStreamedAnswer) {
 // A client that hangs up mid-answer stops the scrape's rendering: the rest
 // of the exposition is never produced. The server goes on serving.
 TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
-  exposition_ = BigExposition(2000);  // 125 MiB: far more than socket buffers hold
+  SetExposition(BigExposition(2000));  // 125 MiB: far more than socket buffers hold
   Start(false);
   const int fd = ConnectLoopback(port_);
   ASSERT_GE(fd, 0);
@@ -294,7 +314,7 @@ TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
   for (int i = 0; i < 500 && !stopped_; ++i) usleep(10'000);
   EXPECT_TRUE(stopped_) << "the scrape went on after the client left";
   EXPECT_LT(pieces_sent_, 2000);
-  exposition_ = "up 1\n";
+  SetExposition("up 1\n");
   const Response after = Get(port_, "/metrics");
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(after.body, "up 1\n");
@@ -304,7 +324,7 @@ TEST_F(ServerTest, ClientHangingUpStopsTheStream) {
 // midway ends the connection without the chunked body's end, so the client
 // sees a cut answer, never a complete-looking one.
 TEST_F(ServerTest, AFailedScrapeIsNeverAFinishedAnswer) {
-  exposition_ = BigExposition(20);
+  SetExposition(BigExposition(20));
   fail_after_pieces_ = 0;
   Start(false);
   const Response early = Get(port_, "/metrics");
@@ -315,7 +335,7 @@ TEST_F(ServerTest, AFailedScrapeIsNeverAFinishedAnswer) {
   EXPECT_EQ(late.status, 200);
   EXPECT_NE(late.headers.find("Transfer-Encoding: chunked"), std::string::npos) << late.headers;
   EXPECT_EQ(late.body.find("\r\n0\r\n\r\n"), std::string::npos) << "the cut body was ended";
-  EXPECT_LT(late.body.size(), exposition_.size());
+  EXPECT_LT(late.body.size(), Exposition()->size());
 
   // Even when the client would keep the connection: the server closes it
   // (read ends with 0, not with the 5 s receive timeout).
@@ -339,7 +359,7 @@ TEST_F(ServerTest, AFailedScrapeIsNeverAFinishedAnswer) {
   fail_after_pieces_ = -1;
   const Response after = Get(port_, "/metrics");
   EXPECT_EQ(after.status, 200);
-  EXPECT_EQ(Dechunk(after.body), exposition_);
+  EXPECT_EQ(Dechunk(after.body), *Exposition());
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
