@@ -55,6 +55,29 @@ std::string LandingPage(const ServerOptions& o) {
          "</ul>\n</body>\n</html>\n";
 }
 
+// Logs the exception being handled; for use in a catch block only.
+void LogCurrentException(const char* what_failed) {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} failed: {}", what_failed, e.what());
+  } catch (...) {
+    spdlog::error("http: {} failed with an unknown error", what_failed);
+  }
+}
+
+// Runs one scrape into `body`, compressed or not. False when the scrape or
+// its compression failed or the client went away; the body is then unfinished.
+bool StreamScrape(const CollectHandler& collect, bool gzip, BodyStream& body) {
+  const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
+  if (!gzip) return collect(to_body) && body.Finish();
+  GzipStream compressed(to_body);
+  const ExpositionSink to_gzip = [&compressed](std::string_view text) {
+    return compressed.Write(text);
+  };
+  return collect(to_gzip) && compressed.Finish() && body.Finish();
+}
+
 }  // namespace
 
 HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
@@ -117,13 +140,14 @@ int HttpServer::BoundPort() const {
 }
 
 int HttpServer::Dispatch(mg_connection* conn, void* self) {
-  // No exception may cross back into civetweb's C code.
+  // No exception may cross back into civetweb's C code. A scrape deals with
+  // its own, as its answer may be streaming already; any other answer is
+  // sent only once it is whole, so what fails here failed before a byte of
+  // it went out, and a 500 is still honest.
   try {
     return static_cast<HttpServer*>(self)->Handle(conn);
-  } catch (const std::exception& e) {
-    spdlog::error("http: request failed: {}", e.what());
   } catch (...) {
-    spdlog::error("http: request failed with an unknown error");
+    LogCurrentException("request");
   }
   mg_send_http_error(conn, 500, "%s", "Internal Server Error\n");
   return 500;
@@ -132,14 +156,15 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
 void HttpServer::SendHeaders(mg_connection* conn, int status, const char* content_type,
                              std::optional<std::size_t> content_length, const char* extra_header,
                              const char* framing_header) {
+  // Everything that may throw comes before the answer has begun.
+  const std::string length = content_length ? std::to_string(*content_length) : std::string();
+  const auto configured_headers = auth_.Headers();
   mg_response_header_start(conn, status);
   mg_response_header_add(conn, "Content-Type", content_type, -1);
-  if (content_length) {
-    mg_response_header_add(conn, "Content-Length", std::to_string(*content_length).c_str(), -1);
-  }
+  if (content_length) mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   if (framing_header != nullptr) mg_response_header_add_lines(conn, framing_header);
   if (extra_header != nullptr) mg_response_header_add_lines(conn, extra_header);
-  for (const auto& [name, value] : auth_.Headers()) {
+  for (const auto& [name, value] : configured_headers) {
     mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
   }
   mg_response_header_send(conn);
@@ -236,16 +261,15 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
   BodyStream body(conn, [&](std::optional<std::size_t> content_length, const char* framing) {
     SendHeaders(conn, 200, kExposition, content_length, headers, framing);
   });
-  const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
-  if (!gzip) {
-    if (!handlers_.collect(to_body) || !body.Finish()) body.Abort();
-    return;
+  bool complete = false;
+  try {
+    complete = StreamScrape(handlers_.collect, gzip, body);
+  } catch (...) {
+    // Perhaps after the headers went out: only the body can still end this
+    // answer honestly, like any other failed scrape.
+    LogCurrentException("scrape");
   }
-  GzipStream compressed(to_body);
-  const ExpositionSink to_gzip = [&compressed](std::string_view text) {
-    return compressed.Write(text);
-  };
-  if (!handlers_.collect(to_gzip) || !compressed.Finish() || !body.Finish()) body.Abort();
+  if (!complete) body.Abort();
 }
 
 }  // namespace wgx

@@ -31,10 +31,12 @@ struct ServerOptions {
   std::string version;
 };
 
+// Scrapes and hands the exposition text to the sink piece by piece, in
+// order; returns false when the sink stopped it (the client went away).
+using CollectHandler = std::function<bool(const ExpositionSink& sink)>;
+
 struct ServerHandlers {
-  // Scrapes and hands the exposition text to the sink piece by piece, in
-  // order; returns false when the sink stopped it (the client went away).
-  std::function<bool(const ExpositionSink& sink)> collect;
+  CollectHandler collect;                              // GET /metrics
   std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
 };
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -222,7 +223,7 @@ class ServerTest : public ::testing::Test {
     ServerHandlers handlers;
     handlers.collect = [this](const ExpositionSink& sink) {
       ++scrapes_;
-      return ServeExposition(sink);
+      return collect_ ? collect_(sink) : ServeExposition(sink);
     };
     handlers.reload = [this]() -> std::optional<ConfigError> {
       ++reloads_;
@@ -257,6 +258,8 @@ class ServerTest : public ::testing::Test {
 
   std::unique_ptr<WebAuth> auth_;
   ServerOptions options_;
+  // Set before Start to replace the collect handler that serves the exposition.
+  CollectHandler collect_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::atomic<int> scrapes_{0};
@@ -441,6 +444,33 @@ TEST_F(ServerTest, AScrapeAfterAFailedOneIsWhole) {
   const Response after = Get(port_, "/metrics");
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(Dechunk(after.body), *Exposition());
+}
+
+// An exception from the scrape before a byte of it was sent is a 500.
+TEST_F(ServerTest, AScrapeThrowingBeforeItsFirstByteIsA500) {
+  collect_ = [](const ExpositionSink&) -> bool { throw std::bad_alloc(); };
+  Start(false);
+  EXPECT_EQ(Get(port_, "/metrics").status, 500);
+}
+
+// Once the answer is streaming, an exception from the scrape cuts it like
+// any other failure: no second answer (a 500) may follow the 200 whose
+// headers are already out.
+TEST_F(ServerTest, AScrapeThrowingMidStreamIsCutNotAnsweredTwice) {
+  collect_ = [](const ExpositionSink& sink) -> bool {
+    // 320 KiB in one piece: more than is held back, so streaming begins.
+    if (!sink(BigExposition(5))) return false;
+    throw std::bad_alloc();
+  };
+  Start(false);
+  Connection connection(port_);
+  ASSERT_TRUE(connection.Send(kKeepAliveScrape));
+  EXPECT_TRUE(connection.ReadUntilClosed()) << "the connection stayed open after a cut answer";
+  const Response r = ParseResponse(connection.TakeReceived());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
+  EXPECT_FALSE(ParseChunked(r.body).ended) << "the cut body was ended";
+  EXPECT_EQ(r.body.find("Internal Server Error"), std::string::npos) << "a 500 followed the 200";
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
