@@ -81,7 +81,10 @@ bool StreamScrape(const CollectHandler& collect, bool gzip, BodyStream& body) {
 }  // namespace
 
 HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
-    : options_(std::move(options)), handlers_(std::move(handlers)), auth_(auth) {}
+    : options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      auth_(auth),
+      scrape_limit_(options_.max_requests) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -239,15 +242,11 @@ int HttpServer::Handle(mg_connection* conn) {
 }
 
 void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
-  struct InFlight {
-    std::atomic<int>& n;
-    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
-    ~InFlight() { --n; }
-  } in_flight(in_flight_);
-  if (options_.max_requests > 0 && in_flight_.load() > options_.max_requests) {
+  const ScrapeLimit::Place place = scrape_limit_.Enter();
+  if (!place.admitted()) {
     Send(conn, 503, kTextPlain,
          "Too many concurrent scrapes; limit is --web.max-requests=" +
-             std::to_string(options_.max_requests) + "\n");
+             std::to_string(scrape_limit_.max_scrapes()) + "\n");
     return;
   }
   const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));

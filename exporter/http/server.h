@@ -3,7 +3,6 @@
 // authentication and method checks cannot be forgotten on a new endpoint.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,6 +10,7 @@
 #include <string_view>
 
 #include "exporter/config/loader.h"
+#include "exporter/http/scrape_limit.h"
 #include "exporter/http/web_config.h"
 #include "exporter/metrics/collector.h"
 
@@ -69,7 +69,7 @@ class HttpServer {
   ServerHandlers handlers_;
   WebAuth& auth_;
   mg_context* ctx_ = nullptr;
-  std::atomic<int> in_flight_{0};
+  ScrapeLimit scrape_limit_;
 };
 
 }  // namespace wgx

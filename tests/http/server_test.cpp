@@ -10,16 +10,20 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace wgx {
 namespace {
@@ -212,8 +216,38 @@ std::string BigExposition(int pieces) {
   return text;
 }
 
+// Holds scrapes in the collect handler until it is opened.
+class Gate {
+ public:
+  void Pass() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return open_; });
+  }
+  // False when fewer than `scrapes` were waiting after 5 s.
+  bool AwaitWaiting(int scrapes) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(5), [&] { return waiting_ >= scrapes; });
+  }
+  void Open() {
+    const std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
 class ServerTest : public ::testing::Test {
  protected:
+  // No scrape may still be held when the server stops.
+  ~ServerTest() override { gate_.Open(); }
+
   void Start(bool lifecycle, std::optional<std::string> web_config = std::nullopt) {
     auth_ = std::make_unique<WebAuth>(web_config);
     ASSERT_FALSE(auth_->LoadInitial().has_value());
@@ -260,6 +294,7 @@ class ServerTest : public ::testing::Test {
   ServerOptions options_;
   // Set before Start to replace the collect handler that serves the exposition.
   CollectHandler collect_;
+  Gate gate_;  // outlives the server, whose workers may wait in it
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
   std::atomic<int> scrapes_{0};
@@ -471,6 +506,33 @@ TEST_F(ServerTest, AScrapeThrowingMidStreamIsCutNotAnsweredTwice) {
   EXPECT_NE(r.headers.find("Transfer-Encoding: chunked"), std::string::npos) << r.headers;
   EXPECT_FALSE(ParseChunked(r.body).ended) << "the cut body was ended";
   EXPECT_EQ(r.body.find("Internal Server Error"), std::string::npos) << "a 500 followed the 200";
+}
+
+// While as many scrapes run as --web.max-requests allows, one more is
+// refused; those running are not, and each gets its answer.
+TEST_F(ServerTest, AScrapeBeyondTheLimitIsRefused) {
+  constexpr int kLimit = 3;
+  options_.max_requests = kLimit;
+  collect_ = [this](const ExpositionSink& sink) {
+    gate_.Pass();
+    return sink("up 1\n");
+  };
+  Start(false);
+  std::vector<std::future<Response>> running;
+  for (int i = 0; i < kLimit; ++i) {
+    running.push_back(std::async(std::launch::async, [this] { return Get(port_, "/metrics"); }));
+  }
+  // No ASSERT until the gate opens: the running scrapes must be let go.
+  EXPECT_TRUE(gate_.AwaitWaiting(kLimit)) << "a scrape within the limit did not run";
+  const Response refused = Get(port_, "/metrics");
+  gate_.Open();
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("--web.max-requests=3"), std::string::npos) << refused.body;
+  for (auto& scrape : running) {
+    const Response r = scrape.get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "up 1\n");
+  }
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
