@@ -17,28 +17,32 @@ class ScrapeLimit {
   // A scrape's place in the count, given back when it ends.
   class Place {
    public:
-    Place(Place&& other) noexcept : limit_(std::exchange(other.limit_, nullptr)) {}
+    Place(Place&& other) noexcept
+        : count_(std::exchange(other.count_, nullptr)), admitted_(other.admitted_) {}
     Place& operator=(Place&&) = delete;
     ~Place() {
-      if (limit_ != nullptr) limit_->count_.fetch_sub(1);
+      if (count_ != nullptr) count_->fetch_sub(1);
     }
 
-    // Whether the scrape may run, or must be refused.
-    bool admitted() const {
-      return limit_->max_scrapes_ <= 0 || limit_->count_.load() <= limit_->max_scrapes_;
-    }
+    // Whether the scrape may run, or must be refused. Decided on arrival:
+    // scrapes arriving after it do not change it.
+    bool admitted() const { return admitted_; }
 
    private:
     friend class ScrapeLimit;
-    explicit Place(ScrapeLimit* limit) : limit_(limit) {}
+    Place(std::atomic<int>* count, bool admitted) : count_(count), admitted_(admitted) {}
 
-    ScrapeLimit* limit_;
+    std::atomic<int>* count_;  // what this place holds in the count, or nullptr
+    bool admitted_;
   };
 
   // Counts a scrape that arrives.
   Place Enter() {
-    count_.fetch_add(1);
-    return Place(this);
+    if (max_scrapes_ <= 0) return Place(nullptr, true);
+    // The count this arrival made, not a second read: scrapes arriving
+    // together at the limit would each see the others and all be refused.
+    const int scrapes = count_.fetch_add(1) + 1;
+    return Place(&count_, scrapes <= max_scrapes_);
   }
 
   int max_scrapes() const { return max_scrapes_; }

@@ -1,0 +1,41 @@
+#include "exporter/http/scrape_limit.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+namespace wgx {
+namespace {
+
+// Scrapes arriving together at the limit: each is judged by the count its
+// own arrival made, not by one read after others arrived too (which refused
+// them all).
+TEST(ScrapeLimitTest, AScrapeIsJudgedByTheCountOnItsArrival) {
+  ScrapeLimit limit(2);
+  const ScrapeLimit::Place running = limit.Enter();
+  const ScrapeLimit::Place last_admitted = limit.Enter();
+  const ScrapeLimit::Place one_too_many = limit.Enter();
+  EXPECT_TRUE(running.admitted());
+  EXPECT_TRUE(last_admitted.admitted());
+  EXPECT_FALSE(one_too_many.admitted());
+}
+
+TEST(ScrapeLimitTest, APlaceIsGivenBackWhenItsScrapeEnds) {
+  ScrapeLimit limit(1);
+  std::optional<ScrapeLimit::Place> running(limit.Enter());
+  EXPECT_TRUE(running->admitted());
+  EXPECT_FALSE(limit.Enter().admitted());
+  running.reset();
+  EXPECT_TRUE(limit.Enter().admitted());
+}
+
+TEST(ScrapeLimitTest, NoLimitAdmitsEveryScrape) {
+  ScrapeLimit limit(0);
+  const ScrapeLimit::Place first = limit.Enter();
+  const ScrapeLimit::Place second = limit.Enter();
+  EXPECT_TRUE(first.admitted());
+  EXPECT_TRUE(second.admitted());
+}
+
+}  // namespace
+}  // namespace wgx
