@@ -36,13 +36,18 @@ class ScrapeLimit {
     bool admitted_;
   };
 
-  // Counts a scrape that arrives.
+  // Admits or refuses a scrape that arrives; only an admitted one holds a
+  // place in the count.
   Place Enter() {
     if (max_scrapes_ <= 0) return Place(nullptr, true);
     // The count this arrival made, not a second read: scrapes arriving
     // together at the limit would each see the others and all be refused.
     const int scrapes = count_.fetch_add(1) + 1;
-    return Place(&count_, scrapes <= max_scrapes_);
+    if (scrapes <= max_scrapes_) return Place(&count_, true);
+    // Given back at once, not after the 503 is sent: a refused scrape must
+    // not get the next one refused.
+    count_.fetch_sub(1);
+    return Place(nullptr, false);
   }
 
   int max_scrapes() const { return max_scrapes_; }

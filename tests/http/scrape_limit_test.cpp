@@ -29,6 +29,16 @@ TEST(ScrapeLimitTest, APlaceIsGivenBackWhenItsScrapeEnds) {
   EXPECT_TRUE(limit.Enter().admitted());
 }
 
+// A refused scrape still sending its 503 must not get the next one refused.
+TEST(ScrapeLimitTest, ARefusedScrapeHoldsNoPlace) {
+  ScrapeLimit limit(1);
+  std::optional<ScrapeLimit::Place> running(limit.Enter());
+  const ScrapeLimit::Place refused = limit.Enter();
+  EXPECT_FALSE(refused.admitted());
+  running.reset();
+  EXPECT_TRUE(limit.Enter().admitted());
+}
+
 TEST(ScrapeLimitTest, NoLimitAdmitsEveryScrape) {
   ScrapeLimit limit(0);
   const ScrapeLimit::Place first = limit.Enter();
