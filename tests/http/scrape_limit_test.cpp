@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <optional>
+#include <memory>
 
 namespace wgx {
 namespace {
@@ -22,17 +22,18 @@ TEST(ScrapeLimitTest, AScrapeIsJudgedByTheCountOnItsArrival) {
 
 TEST(ScrapeLimitTest, APlaceIsGivenBackWhenItsScrapeEnds) {
   ScrapeLimit limit(1);
-  std::optional<ScrapeLimit::Place> running(limit.Enter());
-  EXPECT_TRUE(running->admitted());
-  EXPECT_FALSE(limit.Enter().admitted());
-  running.reset();
+  {
+    const ScrapeLimit::Place running = limit.Enter();
+    EXPECT_TRUE(running.admitted());
+    EXPECT_FALSE(limit.Enter().admitted());
+  }
   EXPECT_TRUE(limit.Enter().admitted());
 }
 
 // A refused scrape still sending its 503 must not get the next one refused.
 TEST(ScrapeLimitTest, ARefusedScrapeHoldsNoPlace) {
   ScrapeLimit limit(1);
-  std::optional<ScrapeLimit::Place> running(limit.Enter());
+  auto running = std::make_unique<ScrapeLimit::Place>(limit.Enter());
   const ScrapeLimit::Place refused = limit.Enter();
   EXPECT_FALSE(refused.admitted());
   running.reset();
