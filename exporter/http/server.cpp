@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -53,6 +54,15 @@ std::string LandingPage(const ServerOptions& o) {
          "<li><a href=\"/-/healthy\">Health</a></li>\n"
          "<li><a href=\"/-/ready\">Readiness</a></li>\n"
          "</ul>\n</body>\n</html>\n";
+}
+
+// An HTTP Date header value for `t`, e.g. "Tue, 01 Dec 2026 23:01:20 GMT".
+std::string HttpDate(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return {text, n};
 }
 
 // Logs the exception being handled; for use in a catch block only.
@@ -162,7 +172,12 @@ void HttpServer::SendHeaders(mg_connection* conn, int status, const char* conten
   // Everything that may throw comes before the answer has begun.
   const std::string length = content_length ? std::to_string(*content_length) : std::string();
   const auto configured_headers = auth_.Headers();
+  // Left to civetweb (built without REENTRANT_TIME), the date would be
+  // formatted through gmtime()'s one static result, which answers sent at
+  // the same time on other workers share.
+  const std::string date = HttpDate(std::time(nullptr));
   mg_response_header_start(conn, status);
+  mg_response_header_add(conn, "Date", date.c_str(), -1);
   mg_response_header_add(conn, "Content-Type", content_type, -1);
   if (content_length) mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   if (framing_header != nullptr) mg_response_header_add_lines(conn, framing_header);

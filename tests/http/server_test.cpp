@@ -347,6 +347,9 @@ TEST_F(ServerTest, ServesMetricsWithExpositionContentType) {
             std::string::npos)
       << r.headers;
   EXPECT_EQ(r.headers.find("Transfer-Encoding"), std::string::npos) << r.headers;
+  // Exactly one Date header, though the server writes its own.
+  EXPECT_NE(r.headers.find("\r\nDate: "), std::string::npos) << r.headers;
+  EXPECT_EQ(r.headers.find("\r\nDate: "), r.headers.rfind("\r\nDate: ")) << r.headers;
   EXPECT_EQ(scrapes_, 1);
 }
 
