@@ -1,17 +1,19 @@
 #include "exporter/http/server.h"
 
 #include <civetweb.h>
-#include <isa-l/igzip_lib.h>
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdint>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
-#include <functional>
-#include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+
+#include "exporter/http/body_stream.h"
+#include "exporter/http/gzip_stream.h"
 
 namespace wgx {
 namespace {
@@ -54,177 +56,49 @@ std::string LandingPage(const ServerOptions& o) {
          "</ul>\n</body>\n</html>\n";
 }
 
-// The first bytes of a streamed body are held back: a body that ends within
-// them is sent whole, with Content-Length, like any small answer; a larger
-// one is streamed. Matches the collector's pieces, so the common small scrape
-// costs one copy at most.
-constexpr std::size_t kHeldBytes = std::size_t{256} * 1024;
-// Compressed output is handed on in pieces of this size.
-constexpr std::size_t kGzipPieceBytes = std::size_t{128} * 1024;
+// An HTTP Date header value for `t`, e.g. "Tue, 01 Dec 2026 23:01:20 GMT".
+std::string HttpDate(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return {text, n};
+}
 
-// Compresses a stream into one gzip member with ISA-L's igzip at level 1: at
-// the same ratio as other level-1 compressors and several times their speed,
-// in constant memory however large the exposition (see bench/gzip_bench.cpp).
-class GzipStream {
- public:
-  explicit GzipStream(const std::function<bool(std::string_view)>& out)
-      : out_(out),
-        // 80 KiB of state: too large for a worker thread's stack.
-        stream_(std::make_unique<isal_zstream>()),
-        level_buf_(std::make_unique_for_overwrite<std::uint8_t[]>(ISAL_DEF_LVL1_DEFAULT)),
-        piece_(std::make_unique_for_overwrite<std::uint8_t[]>(kGzipPieceBytes)) {
-    isal_deflate_init(stream_.get());
-    stream_->level = 1;
-    stream_->level_buf = level_buf_.get();
-    stream_->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-    stream_->gzip_flag = IGZIP_GZIP;
-    stream_->flush = NO_FLUSH;
+// Logs the exception being handled; for use in a catch block only.
+void LogCurrentException(const char* what_failed) {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} failed: {}", what_failed, e.what());
+  } catch (...) {
+    spdlog::error("http: {} failed with an unknown error", what_failed);
   }
+}
 
-  bool Write(std::string_view text) {
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): igzip never writes its input
-    stream_->next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(text.data()));
-    stream_->avail_in = static_cast<std::uint32_t>(text.size());
-    while (stream_->avail_in > 0) {
-      if (!Step()) return false;
-    }
-    return true;
-  }
-
-  bool Finish() {
-    stream_->next_in = nullptr;
-    stream_->avail_in = 0;
-    stream_->end_of_stream = 1;
-    while (stream_->internal_state.state != ZSTATE_END) {
-      if (!Step()) return false;
-    }
-    return true;
-  }
-
- private:
-  bool Step() {
-    stream_->next_out = piece_.get();
-    stream_->avail_out = static_cast<std::uint32_t>(kGzipPieceBytes);
-    const int status = isal_deflate(stream_.get());
-    if (status != COMP_OK) {
-      spdlog::error("http: gzip compression failed (igzip status {})", status);
-      return false;
-    }
-    const std::size_t produced = kGzipPieceBytes - stream_->avail_out;
-    return produced == 0 ||
-           out_(std::string_view(reinterpret_cast<const char*>(piece_.get()), produced));
-  }
-
-  const std::function<bool(std::string_view)>& out_;
-  std::unique_ptr<isal_zstream> stream_;
-  std::unique_ptr<std::uint8_t[]> level_buf_;
-  std::unique_ptr<std::uint8_t[]> piece_;
-};
+// Runs one scrape into `body`, compressed or not. False when the scrape or
+// its compression failed or the client went away; the body is then unfinished.
+bool StreamScrape(const CollectHandler& collect, bool gzip, BodyStream& body) {
+  const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
+  if (!gzip) return collect(to_body) && body.Finish();
+  GzipStream compressed(to_body);
+  const ExpositionSink to_gzip = [&compressed](std::string_view text) {
+    return compressed.Write(text);
+  };
+  return collect(to_gzip) && compressed.Finish() && body.Finish();
+}
 
 }  // namespace
 
-// A response body whose length is known only at its end. A body that ends
-// within kHeldBytes goes out whole with Content-Length. A longer one is
-// streamed: chunked transfer coding for HTTP/1.1, or, for HTTP/1.0, ended by
-// closing the connection. So a 100,000-peer scrape never holds its whole
-// (100 MB) exposition in memory.
-class HttpServer::BodyStream {
- public:
-  BodyStream(HttpServer& server, mg_connection* conn, const char* content_type,
-             const char* extra_header)
-      : server_(server), conn_(conn), content_type_(content_type), extra_header_(extra_header) {}
-
-  bool Write(std::string_view bytes) {
-    if (failed_) return false;
-    // An empty chunk would end a chunked body early.
-    if (bytes.empty()) return true;
-    if (!headers_sent_) {
-      if (held_.size() + bytes.size() <= kHeldBytes) {
-        held_.append(bytes);
-        return true;
-      }
-      if (!StartStreaming()) return false;
-    }
-    return Send(bytes);
-  }
-
-  // The body cannot be completed (the exposition or its compression
-  // failed): a 500 if nothing was sent yet, else the connection is closed so
-  // that the client sees a cut answer and not a finished one.
-  void Abort() {
-    if (!headers_sent_ && !failed_) {
-      failed_ = true;
-      mg_send_http_error(conn_, 500, "%s", "Internal Server Error\n");
-      return;
-    }
-    Fail();
-  }
-
-  // Ends the body. False when the client went away or a write failed.
-  bool Finish() {
-    if (failed_) return false;
-    if (!headers_sent_) {
-      headers_sent_ = true;
-      server_.SendHeaders(conn_, 200, content_type_, held_.size(), extra_header_);
-      return held_.empty() || mg_write(conn_, held_.data(), held_.size()) > 0 || Fail();
-    }
-    if (chunked_ && mg_send_chunk(conn_, "", 0) < 0) return Fail();
-    return true;
-  }
-
- private:
-  bool StartStreaming() {
-    headers_sent_ = true;
-    const mg_request_info* info = mg_get_request_info(conn_);
-    chunked_ = info->http_version != nullptr && std::strcmp(info->http_version, "1.0") != 0;
-    if (!chunked_) mg_disable_connection_keep_alive(conn_);
-    server_.SendHeaders(conn_, 200, content_type_, std::nullopt, extra_header_,
-                        chunked_ ? "Transfer-Encoding: chunked" : nullptr);
-    const bool sent = held_.empty() || Send(held_);
-    std::string().swap(held_);
-    return sent;
-  }
-
-  bool Send(std::string_view bytes) {
-    const int n = chunked_ ? mg_send_chunk(conn_, bytes.data(), static_cast<unsigned>(bytes.size()))
-                           : mg_write(conn_, bytes.data(), bytes.size());
-    return n > 0 ? true : Fail();
-  }
-
-  // The client is gone or the body cannot be completed: the connection must
-  // close, so that the client sees a cut answer and not a finished one.
-  bool Fail() {
-    failed_ = true;
-    mg_disable_connection_keep_alive(conn_);
-    return false;
-  }
-
-  HttpServer& server_;
-  mg_connection* conn_;
-  const char* content_type_;
-  const char* extra_header_;
-  std::string held_;
-  bool headers_sent_ = false;
-  bool chunked_ = false;
-  bool failed_ = false;
-};
-
 HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& auth)
-    : options_(std::move(options)), handlers_(std::move(handlers)), auth_(auth) {}
+    : options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      auth_(auth),
+      scrape_limit_(options_.max_requests) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 std::optional<std::string> HttpServer::Start() {
-  // Each scrape allocates its exposition (tens of megabytes on a large
-  // gateway) on whichever worker thread serves it, and glibc gives every
-  // thread its own malloc arena that keeps what it freed: after a few scrapes
-  // on different workers the process held one scrape's worth of memory per
-  // worker. One arena lets every scrape reuse the same memory; scrapes are
-  // too few for contention on it to matter. Set before the workers start.
-#ifdef M_ARENA_MAX
-  // Runs before civetweb starts any thread, so no other thread can race it.
-  mallopt(M_ARENA_MAX, 1);  // NOLINT(concurrency-mt-unsafe)
-#endif
   mg_init_library(0);
   const std::string threads = std::to_string(options_.threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
@@ -279,13 +153,14 @@ int HttpServer::BoundPort() const {
 }
 
 int HttpServer::Dispatch(mg_connection* conn, void* self) {
-  // No exception may cross back into civetweb's C code.
+  // No exception may cross back into civetweb's C code. A scrape deals with
+  // its own, as its answer may be streaming already; any other answer is
+  // sent only once it is whole, so what fails here failed before a byte of
+  // it went out, and a 500 is still honest.
   try {
     return static_cast<HttpServer*>(self)->Handle(conn);
-  } catch (const std::exception& e) {
-    spdlog::error("http: request failed: {}", e.what());
   } catch (...) {
-    spdlog::error("http: request failed with an unknown error");
+    LogCurrentException("request");
   }
   mg_send_http_error(conn, 500, "%s", "Internal Server Error\n");
   return 500;
@@ -294,14 +169,20 @@ int HttpServer::Dispatch(mg_connection* conn, void* self) {
 void HttpServer::SendHeaders(mg_connection* conn, int status, const char* content_type,
                              std::optional<std::size_t> content_length, const char* extra_header,
                              const char* framing_header) {
+  // Everything that may throw comes before the answer has begun.
+  const std::string length = content_length ? std::to_string(*content_length) : std::string();
+  const auto configured_headers = auth_.Headers();
+  // Left to civetweb (built without REENTRANT_TIME), the date would be
+  // formatted through gmtime()'s one static result, which answers sent at
+  // the same time on other workers share.
+  const std::string date = HttpDate(std::time(nullptr));
   mg_response_header_start(conn, status);
+  mg_response_header_add(conn, "Date", date.c_str(), -1);
   mg_response_header_add(conn, "Content-Type", content_type, -1);
-  if (content_length) {
-    mg_response_header_add(conn, "Content-Length", std::to_string(*content_length).c_str(), -1);
-  }
+  if (content_length) mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   if (framing_header != nullptr) mg_response_header_add_lines(conn, framing_header);
   if (extra_header != nullptr) mg_response_header_add_lines(conn, extra_header);
-  for (const auto& [name, value] : auth_.Headers()) {
+  for (const auto& [name, value] : configured_headers) {
     mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
   }
   mg_response_header_send(conn);
@@ -376,15 +257,11 @@ int HttpServer::Handle(mg_connection* conn) {
 }
 
 void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
-  struct InFlight {
-    std::atomic<int>& n;
-    explicit InFlight(std::atomic<int>& c) : n(c) { ++n; }
-    ~InFlight() { --n; }
-  } in_flight(in_flight_);
-  if (options_.max_requests > 0 && in_flight_.load() > options_.max_requests) {
+  const ScrapeLimit::Place place = scrape_limit_.Enter();
+  if (!place.admitted()) {
     Send(conn, 503, kTextPlain,
          "Too many concurrent scrapes; limit is --web.max-requests=" +
-             std::to_string(options_.max_requests) + "\n");
+             std::to_string(scrape_limit_.max_scrapes()) + "\n");
     return;
   }
   const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));
@@ -395,19 +272,18 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     SendHeaders(conn, 200, kExposition, std::nullopt, headers);
     return;
   }
-  BodyStream body(*this, conn, kExposition, headers);
-  const std::function<bool(std::string_view)> to_body = [&body](std::string_view bytes) {
-    return body.Write(bytes);
-  };
-  if (!gzip) {
-    if (!handlers_.collect(to_body) || !body.Finish()) body.Abort();
-    return;
+  BodyStream body(conn, [&](std::optional<std::size_t> content_length, const char* framing) {
+    SendHeaders(conn, 200, kExposition, content_length, headers, framing);
+  });
+  bool complete = false;
+  try {
+    complete = StreamScrape(handlers_.collect, gzip, body);
+  } catch (...) {
+    // Perhaps after the headers went out: only the body can still end this
+    // answer honestly, like any other failed scrape.
+    LogCurrentException("scrape");
   }
-  GzipStream compressed(to_body);
-  const std::function<bool(std::string_view)> to_gzip = [&compressed](std::string_view text) {
-    return compressed.Write(text);
-  };
-  if (!handlers_.collect(to_gzip) || !compressed.Finish() || !body.Finish()) body.Abort();
+  if (!complete) body.Abort();
 }
 
 }  // namespace wgx

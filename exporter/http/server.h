@@ -3,7 +3,6 @@
 // authentication and method checks cannot be forgotten on a new endpoint.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,7 +10,9 @@
 #include <string_view>
 
 #include "exporter/config/loader.h"
+#include "exporter/http/scrape_limit.h"
 #include "exporter/http/web_config.h"
+#include "exporter/metrics/collector.h"
 
 struct mg_context;
 struct mg_connection;
@@ -30,10 +31,12 @@ struct ServerOptions {
   std::string version;
 };
 
+// Scrapes and hands the exposition text to the sink piece by piece, in
+// order; returns false when the sink stopped it (the client went away).
+using CollectHandler = std::function<bool(const ExpositionSink& sink)>;
+
 struct ServerHandlers {
-  // Scrapes and hands the exposition text to the sink piece by piece, in
-  // order; returns false when the sink stopped it (the client went away).
-  std::function<bool(const std::function<bool(std::string_view)>& sink)> collect;
+  CollectHandler collect;                              // GET /metrics
   std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
 };
 
@@ -61,13 +64,12 @@ class HttpServer {
   void SendHeaders(mg_connection* conn, int status, const char* content_type,
                    std::optional<std::size_t> content_length, const char* extra_header,
                    const char* framing_header = nullptr);
-  class BodyStream;
 
   ServerOptions options_;
   ServerHandlers handlers_;
   WebAuth& auth_;
   mg_context* ctx_ = nullptr;
-  std::atomic<int> in_flight_{0};
+  ScrapeLimit scrape_limit_;
 };
 
 }  // namespace wgx
