@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "exporter/wireguard/netlink_parser.h"
+#include "exporter/wireguard/unique_fd.h"
 
 namespace wgx {
 namespace {
@@ -23,34 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using netlink::FeedStatus;
 using netlink::ParseError;
-
-// A file descriptor closed when it goes out of scope.
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    if (this != &other) {
-      Close();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  ~OwnedFd() { Close(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Large enough for the biggest dump message the kernel builds (it sizes them
 // by the reader's buffer, up to 32 KiB), so large devices need few reads.
@@ -75,14 +48,14 @@ std::uint32_t NextSequence() {
 }
 
 struct SocketOrError {
-  OwnedFd fd;
+  UniqueFd fd;
   std::string error;
 };
 
 // Opens a non-blocking netlink socket and sends `request` to the kernel.
 SocketOrError OpenAndSend(int protocol, const std::vector<std::uint8_t>& request) {
   SocketOrError out;
-  out.fd = OwnedFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
+  out.fd = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
   if (!out.fd.valid()) {
     const int error_number = errno;
     out.error = error_number == EPERM || error_number == EACCES
@@ -101,10 +74,10 @@ SocketOrError OpenAndSend(int protocol, const std::vector<std::uint8_t>& request
     const int error_number = errno;
     out.error = error_number == EPERM ? kNeedsNetAdmin
                                       : "sending a netlink request: " + ErrnoText(error_number);
-    out.fd.Close();
+    out.fd.reset();
   } else if (static_cast<std::size_t>(sent) != request.size()) {
     out.error = "sending a netlink request: short write";
-    out.fd.Close();
+    out.fd.reset();
   }
   return out;
 }
@@ -199,7 +172,7 @@ double SecondsBetween(Clock::time_point from, Clock::time_point to) {
 // One interface being read in the shared poll loop.
 struct PendingRead {
   std::size_t index = 0;
-  OwnedFd fd;
+  UniqueFd fd;
   std::optional<netlink::DeviceDumpParser> parser;
   Clock::time_point deadline;
   int attempts = 0;
@@ -289,7 +262,7 @@ class ConcurrentDeviceReader {
         if (error.error_number == EINTR && read.attempts < kMaxDumpAttempts &&
             Clock::now() < read.deadline) {
           // A fresh socket, so no message of the abandoned dump can arrive.
-          read.fd.Close();
+          read.fd.reset();
           Start(read);
           return;
         }
@@ -300,7 +273,7 @@ class ConcurrentDeviceReader {
 
   void Finish(PendingRead& read, std::string error) {
     read.finished = true;
-    read.fd.Close();
+    read.fd.reset();
     read.parser.reset();
     ReadResult& result = results_[read.index];
     result.error = std::move(error);
