@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "exporter/wireguard/netlink_parser.h"
+#include "exporter/wireguard/poll_timeout.h"
 #include "exporter/wireguard/unique_fd.h"
 
 namespace wgx {
@@ -117,13 +118,6 @@ Received ReceiveFromKernel(int fd, std::vector<std::uint8_t>& buffer) {
   }
 }
 
-int MillisecondsUntil(Clock::time_point deadline, Clock::time_point now) {
-  if (deadline <= now) return 0;
-  // Rounded up, so poll() never wakes just before the deadline and spins.
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-  return static_cast<int>(std::min<long long>(wait, 60'000));
-}
-
 // Sends one request and feeds the answer to `parser` until it is done, fails
 // or the deadline passes. Returns the error text, empty on success.
 template <typename Parser>
@@ -146,7 +140,7 @@ std::string Exchange(int protocol, const std::vector<std::uint8_t>& request, Par
     const auto now = Clock::now();
     if (now >= deadline) return "no netlink answer before the deadline";
     pollfd watch{socket.fd.get(), POLLIN, 0};
-    const int ready = ::poll(&watch, 1, MillisecondsUntil(deadline, now));
+    const int ready = ::poll(&watch, 1, PollTimeoutUntil(deadline, now));
     if (ready < 0 && errno != EINTR) return "waiting for netlink: " + ErrnoText(errno);
   }
 }
@@ -212,7 +206,7 @@ class ConcurrentDeviceReader {
         watched.push_back(&read);
       }
       if (watches.empty()) return;
-      const int ready = ::poll(watches.data(), watches.size(), MillisecondsUntil(earliest, now));
+      const int ready = ::poll(watches.data(), watches.size(), PollTimeoutUntil(earliest, now));
       if (ready < 0) {
         if (errno == EINTR) continue;
         const std::string error = "waiting for netlink: " + ErrnoText(errno);

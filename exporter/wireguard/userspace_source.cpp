@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -18,6 +17,7 @@
 #include <utility>
 
 #include "exporter/wireguard/key.h"
+#include "exporter/wireguard/poll_timeout.h"
 #include "exporter/wireguard/uapi_parser.h"
 #include "exporter/wireguard/unique_fd.h"
 
@@ -192,7 +192,7 @@ class ReadLoop {
       }
       if (wake_at == Clock::time_point::max()) return;  // every connection is done
 
-      const int timeout_ms = TimeoutMilliseconds(now, wake_at);
+      const int timeout_ms = PollTimeoutUntil(wake_at, now);
       const int ready = poll(poll_fds.data(), poll_fds.size(), timeout_ms);
       if (ready < 0) {
         if (errno == EINTR) continue;
@@ -206,13 +206,6 @@ class ReadLoop {
   }
 
  private:
-  static int TimeoutMilliseconds(Clock::time_point now, Clock::time_point wake_at) {
-    if (wake_at <= now) return 0;
-    // Round up: waking a hair early would only spin once more.
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - now).count();
-    return static_cast<int>(std::min<decltype(wait)>(wait, INT_MAX));
-  }
-
   void Open(std::size_t index) {
     const ReadRequest& request = requests_[index];
     const std::string& name = request.interface.name;
