@@ -33,7 +33,4 @@ FileStamp StampFile(const std::string& path);
 
 FileStamp StampFromStat(const std::string& path, const struct stat& st);
 
-// "No such file or directory" for ENOENT, without strerror's shared buffer.
-std::string ErrnoMessage(int error_number);
-
 }  // namespace wgx

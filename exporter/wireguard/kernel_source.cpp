@@ -9,12 +9,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <exception>
 #include <optional>
 #include <utility>
 
+#include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/netlink_parser.h"
 #include "exporter/wireguard/poll_timeout.h"
 #include "exporter/wireguard/unique_fd.h"
@@ -36,11 +36,6 @@ constexpr int kMaxDumpAttempts = 5;
 
 constexpr char kNoWireGuard[] = "kernel has no WireGuard support";
 constexpr char kNeedsNetAdmin[] = "permission denied: reading kernel WireGuard needs CAP_NET_ADMIN";
-
-std::string ErrnoText(int error_number) {
-  const char* text = strerrordesc_np(error_number);
-  return text != nullptr ? text : "error " + std::to_string(error_number);
-}
 
 std::uint32_t NextSequence() {
   static std::atomic<std::uint32_t> counter{static_cast<std::uint32_t>(std::time(nullptr))};

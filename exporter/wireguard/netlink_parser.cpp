@@ -18,18 +18,13 @@
 #include <limits>
 #include <utility>
 
+#include "exporter/wireguard/errno_text.h"
+
 namespace wgx::netlink {
 namespace {
 
 ParseError Malformed(std::string what) {
   return ParseError{EBADMSG, "malformed netlink answer: " + std::move(what)};
-}
-
-std::string ErrnoText(int error_number) {
-  // strerrordesc_np is thread-safe, unlike strerror.
-  const char* text = strerrordesc_np(error_number);
-  if (text != nullptr) return text;
-  return "error " + std::to_string(error_number);
 }
 
 // Calls `visit(attr)` for each attribute in [payload, payload + length).

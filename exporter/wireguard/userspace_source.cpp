@@ -16,6 +16,7 @@
 #include <system_error>
 #include <utility>
 
+#include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/key.h"
 #include "exporter/wireguard/poll_timeout.h"
 #include "exporter/wireguard/uapi_parser.h"
@@ -36,12 +37,6 @@ constexpr auto kConnectRetryInterval = std::chrono::milliseconds(5);
 // starve the others (or their deadlines) in the same loop.
 constexpr int kMaxReceivesPerWakeup = 64;
 constexpr std::chrono::hours kLongestTimeout(24);
-
-std::string ErrnoText(int error_number) {
-  // strerrordesc_np, unlike strerror, is thread-safe.
-  const char* text = strerrordesc_np(error_number);
-  return text != nullptr ? std::string(text) : "errno " + std::to_string(error_number);
-}
 
 // A growable byte buffer that wipes every byte it stops using: the answer
 // starts with the device's private key, and a plain std::string would leave
