@@ -192,8 +192,8 @@ class ConcurrentDeviceReader {
       for (PendingRead& read : pending_) {
         if (read.finished) continue;
         if (now >= read.deadline) {
-          Finish(read, "no answer within " + std::to_string(requests_[read.index].timeout.count()) +
-                           " ms");
+          EndRead(read, "no answer within " +
+                            std::to_string(requests_[read.index].timeout.count()) + " ms");
           continue;
         }
         earliest = std::min(earliest, read.deadline);
@@ -205,7 +205,7 @@ class ConcurrentDeviceReader {
       if (ready < 0) {
         if (errno == EINTR) continue;
         const std::string error = "waiting for netlink: " + ErrnoText(errno);
-        for (PendingRead* read : watched) Finish(*read, error);
+        for (PendingRead* read : watched) EndRead(*read, error);
         return;
       }
       for (std::size_t i = 0; i < watches.size(); ++i) {
@@ -221,12 +221,12 @@ class ConcurrentDeviceReader {
     const std::uint32_t sequence = NextSequence();
     const auto request = netlink::BuildGetDeviceRequest(name, family_id_, sequence);
     if (request.empty()) {
-      Finish(read, "invalid interface name");
+      EndRead(read, "invalid interface name");
       return;
     }
     SocketOrError socket = OpenAndSend(NETLINK_GENERIC, request);
     if (!socket.error.empty()) {
-      Finish(read, socket.error);
+      EndRead(read, socket.error);
       return;
     }
     read.fd = std::move(socket.fd);
@@ -239,13 +239,13 @@ class ConcurrentDeviceReader {
       const Received received = ReceiveFromKernel(read.fd.get(), buffer_);
       if (received.status == ReceiveStatus::kWouldBlock) return;
       if (received.status == ReceiveStatus::kError) {
-        Finish(read, received.error);
+        EndRead(read, received.error);
         return;
       }
       const FeedStatus status = read.parser->Feed(std::span(buffer_.data(), received.length));
       if (status == FeedStatus::kDone) {
         results_[read.index].device = read.parser->TakeDevice();
-        Finish(read, {});
+        EndRead(read, {});
       } else if (status == FeedStatus::kError) {
         const ParseError& error = read.parser->error();
         if (error.error_number == EINTR && read.attempts < kMaxDumpAttempts &&
@@ -255,12 +255,14 @@ class ConcurrentDeviceReader {
           Start(read);
           return;
         }
-        Finish(read, DescribeDeviceError(error));
+        EndRead(read, DescribeDeviceError(error));
       }
     }
   }
 
-  void Finish(PendingRead& read, std::string error) {
+  // Ends a read for good: its socket closed, its result the device read or,
+  // when `error` is not empty, that error.
+  void EndRead(PendingRead& read, std::string error) {
     read.finished = true;
     read.fd.reset();
     read.parser.reset();

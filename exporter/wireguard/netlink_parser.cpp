@@ -499,7 +499,8 @@ bool SendableName(std::string_view name, std::size_t max_length) {
 // Room for one request message; requests are tiny.
 constexpr std::size_t kRequestBufferSize = 256;
 
-std::vector<std::uint8_t> Finish(std::vector<std::uint8_t>& buffer, const nlmsghdr* message) {
+// The request built in `buffer`, cut to its length.
+std::vector<std::uint8_t> TakeMessage(std::vector<std::uint8_t>& buffer, const nlmsghdr* message) {
   buffer.resize(message->nlmsg_len);
   return std::move(buffer);
 }
@@ -519,7 +520,7 @@ std::vector<std::uint8_t> BuildGetDeviceRequest(std::string_view interface_name,
   genl->version = WG_GENL_VERSION;
   const std::string name(interface_name);
   mnl_attr_put_strz(message, WGDEVICE_A_IFNAME, name.c_str());
-  return Finish(buffer, message);
+  return TakeMessage(buffer, message);
 }
 
 std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
@@ -535,7 +536,7 @@ std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
   genl->version = 1;
   const std::string name(family_name);
   mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
-  return Finish(buffer, message);
+  return TakeMessage(buffer, message);
 }
 
 std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence) {
@@ -552,7 +553,7 @@ std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence) {
   nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
   mnl_attr_put_strz(message, IFLA_INFO_KIND, WG_GENL_NAME);
   mnl_attr_nest_end(message, info);
-  return Finish(buffer, message);
+  return TakeMessage(buffer, message);
 }
 
 DeviceDumpResult ParseDeviceDump(std::string_view interface_name, std::uint16_t family_id,

@@ -205,7 +205,7 @@ class ReadLoop {
     const ReadRequest& request = requests_[index];
     const std::string& name = request.interface.name;
     if (!IsSafeInterfaceName(name)) {
-      Fail(index, "invalid interface name");
+      FailRequest(index, "invalid interface name");
       return;
     }
     Connection& connection = connections_.emplace_back();
@@ -220,7 +220,7 @@ class ReadLoop {
     path += name;
     path += kSocketSuffix;
     if (path.size() >= sizeof connection.address.sun_path) {
-      Finish(connection, "socket path too long: " + path);
+      FailConnection(connection, "socket path too long: " + path);
       return;
     }
     connection.address.sun_family = AF_UNIX;
@@ -230,7 +230,7 @@ class ReadLoop {
 
     connection.fd.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!connection.fd) {
-      Finish(connection, "socket: " + ErrnoText(errno));
+      FailConnection(connection, "socket: " + ErrnoText(errno));
       return;
     }
     TryConnect(connection);
@@ -249,7 +249,7 @@ class ReadLoop {
     } else if (error == EAGAIN || error == EINTR) {
       connection.retry_connect_at = Clock::now() + kConnectRetryInterval;
     } else {
-      Finish(connection, "connect: " + ErrnoText(error));
+      FailConnection(connection, "connect: " + ErrnoText(error));
     }
   }
 
@@ -262,7 +262,7 @@ class ReadLoop {
           error = errno;
         }
         if (error != 0) {
-          Finish(connection, "connect: " + ErrnoText(error));
+          FailConnection(connection, "connect: " + ErrnoText(error));
           return;
         }
         if ((revents & POLLOUT) == 0) return;
@@ -290,7 +290,7 @@ class ReadLoop {
       if (sent < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return;  // poll tells us when there is room
-        Finish(connection, "send: " + ErrnoText(errno));
+        FailConnection(connection, "send: " + ErrnoText(errno));
         return;
       }
       connection.request_bytes_sent += static_cast<std::size_t>(sent);
@@ -309,11 +309,11 @@ class ReadLoop {
       if (received < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return;
-        Finish(connection, "read: " + ErrnoText(errno));
+        FailConnection(connection, "read: " + ErrnoText(errno));
         return;
       }
       if (received == 0) {
-        Finish(connection, "connection closed before the answer ended");
+        FailConnection(connection, "connection closed before the answer ended");
         return;
       }
       const std::size_t scanned_before = answer.size();
@@ -324,7 +324,8 @@ class ReadLoop {
         return;
       }
       if (answer_end != 0 || answer.size() > max_answer_bytes_) {
-        Finish(connection, "answer exceeds " + std::to_string(max_answer_bytes_) + " bytes");
+        FailConnection(connection,
+                       "answer exceeds " + std::to_string(max_answer_bytes_) + " bytes");
         return;
       }
     }
@@ -342,7 +343,7 @@ class ReadLoop {
       result.duration_seconds = SecondsSinceStart();
       connection.stage = Stage::kDone;
     } else {
-      Finish(connection, std::move(parsed.error));
+      FailConnection(connection, std::move(parsed.error));
     }
   }
 
@@ -351,24 +352,26 @@ class ReadLoop {
     if (connection.stage == Stage::kConnecting) waiting_for = "waiting to connect";
     if (connection.stage == Stage::kSending) waiting_for = "waiting to send the request";
     const auto timeout = requests_[connection.index].timeout;
-    Finish(connection, "timed out after " + std::to_string(timeout.count()) + " ms " + waiting_for);
+    FailConnection(connection,
+                   "timed out after " + std::to_string(timeout.count()) + " ms " + waiting_for);
   }
 
   void FailAllOpen(const std::string& error) {
     for (Connection& connection : connections_) {
-      if (connection.stage != Stage::kDone) Finish(connection, error);
+      if (connection.stage != Stage::kDone) FailConnection(connection, error);
     }
   }
 
-  // Ends a connection with an error (or, with Complete, a device).
-  void Finish(Connection& connection, std::string error) {
+  // Ends a connection with an error; Complete() ends one with a device.
+  void FailConnection(Connection& connection, std::string error) {
     connection.fd.reset();
     connection.answer.Release();
     connection.stage = Stage::kDone;
-    Fail(connection.index, std::move(error));
+    FailRequest(connection.index, std::move(error));
   }
 
-  void Fail(std::size_t index, std::string error) {
+  // Also for a request that never got a connection.
+  void FailRequest(std::size_t index, std::string error) {
     ReadResult& result = results_[index];
     result.device.reset();
     result.error = std::move(error);
