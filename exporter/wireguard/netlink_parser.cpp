@@ -106,6 +106,12 @@ bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
         __kernel_timespec time{};
         if (!HasLength(attr, sizeof time)) return fail("last handshake time length");
         std::memcpy(&time, mnl_attr_get_payload(attr), sizeof time);
+        // The ranges the UAPI parser accepts, so both sources hand the
+        // collector the same kind of time.
+        if (time.tv_sec < 0) return fail("last handshake time seconds negative");
+        if (time.tv_nsec < 0 || time.tv_nsec > 999'999'999) {
+          return fail("last handshake time nanoseconds outside 0..999999999");
+        }
         peer.last_handshake_seconds = time.tv_sec;
         peer.last_handshake_nanoseconds = time.tv_nsec;
         break;
