@@ -21,49 +21,23 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "exporter/wireguard/uapi_parser.h"
 #include "exporter/wireguard/unique_fd.h"
+#include "tests/support/fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {
 
 using ::testing::StartsWith;
+using ::wgx::testing::ReadFixture;
+using ::wgx::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::string ReadFixture(const std::string& name) {
-  const std::string path = std::string(WGX_TEST_DATA_DIR) + "/uapi/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/wgx-uapi-test-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr) << std::strerror(errno);
-    if (made != nullptr) path_ = made;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 UniqueFd BindUnixSocket(const std::string& path) {
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -235,7 +209,7 @@ double SecondsSince(Clock::time_point start) {
 // and nothing holds the call past the deadline.
 TEST(UserspaceSource, EveryFaultFailsAloneInOneRead) {
   TempDir dir;
-  const std::string good_answer = ReadFixture("many_peers.txt");
+  const std::string good_answer = ReadFixture("uapi/many_peers.txt");
   constexpr std::size_t kCap = 1 << 20;
   FakeUapiServer good(dir.path(), "good", {Behaviour::kAnswer, good_answer});
   FakeUapiServer silent(dir.path(), "silent", {Behaviour::kSilent});
@@ -294,7 +268,7 @@ TEST(UserspaceSource, ManyHungSocketsCostTheSlowestNotTheSum) {
         std::make_unique<FakeUapiServer>(dir.path(), name, ServerOptions{Behaviour::kSilent}));
     requests.push_back(Request(name, timeout));
   }
-  const std::string answer = ReadFixture("handshaken_initiator.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_initiator.txt");
   FakeUapiServer good(dir.path(), "good", {Behaviour::kAnswer, answer});
   requests.push_back(Request("good", timeout));
 
@@ -329,7 +303,7 @@ TEST(UserspaceSource, EachRequestHasItsOwnDeadline) {
 
 TEST(UserspaceSource, AnswerArrivingInTinyPiecesIsReassembled) {
   TempDir dir;
-  const std::string answer = ReadFixture("fresh_peer.txt");
+  const std::string answer = ReadFixture("uapi/fresh_peer.txt");
   FakeUapiServer trickle(dir.path(), "trickle", {Behaviour::kTrickle, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path()).Read({Request("trickle", milliseconds(5000))});
@@ -340,7 +314,7 @@ TEST(UserspaceSource, AnswerArrivingInTinyPiecesIsReassembled) {
 
 TEST(UserspaceSource, TheSameSocketTwiceInOneRead) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_responder.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_responder.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path())
@@ -355,7 +329,7 @@ TEST(UserspaceSource, TheSameSocketTwiceInOneRead) {
 
 TEST(UserspaceSource, HugeTimeoutStillReads) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_responder.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_responder.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path()).Read({Request("wg0", milliseconds::max())});
@@ -368,7 +342,7 @@ TEST(UserspaceSource, HugeTimeoutStillReads) {
 // EAGAIN; those are retried until the server accepts or the deadline passes.
 TEST(UserspaceSource, FullBacklogIsRetriedUntilAccepted) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_initiator.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_initiator.txt");
   FakeUapiServer slow_to_accept(dir.path(), "busy",
                                 {Behaviour::kAnswer, answer, 0, milliseconds(300)});
   std::vector<ReadRequest> requests(4, Request("busy", milliseconds(3000)));
@@ -396,7 +370,7 @@ TEST(UserspaceSource, FullBacklogTimesOutWaitingToConnect) {
 
 TEST(UserspaceSource, AnswerSizeCapIsExact) {
   TempDir dir;
-  const std::string answer = ReadFixture("many_peers.txt");
+  const std::string answer = ReadFixture("uapi/many_peers.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const auto at_cap =
       UserspaceSource(dir.path(), answer.size()).Read({Request("wg0", milliseconds(2000))});
@@ -463,7 +437,7 @@ TEST(UserspaceSource, SocketTheReaderMayNotOpen) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
   TempDir dir;
   ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
-  const std::string good_answer = ReadFixture("many_peers.txt");
+  const std::string good_answer = ReadFixture("uapi/many_peers.txt");
   FakeUapiServer locked(dir.path(), "locked", {Behaviour::kAnswer, good_answer});
   FakeUapiServer open(dir.path(), "open", {Behaviour::kAnswer, good_answer});
   ASSERT_EQ(chmod((dir.path() + "/locked.sock").c_str(), 0700), 0);
