@@ -36,6 +36,10 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "support"))
+import procs  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "wgp"
 SOCKET_DIR = "/run/wireguard"  # /var/run is /run on Debian
@@ -175,16 +179,7 @@ class Interfaces:
                                f"expected {self.peers}")
 
     def stop(self):
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + 10
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        procs.stop_all(self.processes)
         self.processes = []
 
 
@@ -232,13 +227,7 @@ class Exporter:
             time.sleep(0.05)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        procs.stop(self.process)
         self.process = None
 
     def cpu_sample(self):
@@ -338,9 +327,7 @@ class StaticServer:
                 time.sleep(0.02)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
+        procs.stop(self.process)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

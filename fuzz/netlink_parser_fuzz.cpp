@@ -73,6 +73,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (device.has_value() != (parser.status() == wgx::netlink::FeedStatus::kDone)) {
         __builtin_trap();
       }
+      // The handshake times the UAPI parser would accept, and no others.
+      if (device) {
+        for (const wgx::Peer& peer : device->peers) {
+          if (peer.last_handshake_seconds < 0 || peer.last_handshake_nanoseconds < 0 ||
+              peer.last_handshake_nanoseconds > 999'999'999) {
+            __builtin_trap();
+          }
+        }
+      }
       break;
     }
     case 1: {

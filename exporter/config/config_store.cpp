@@ -5,6 +5,8 @@
 #include <chrono>
 #include <utility>
 
+#include "exporter/config/file_util.h"
+
 namespace wgx {
 namespace {
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "exporter/config/config.h"
+#include "exporter/config/file_util.h"  // StampFile, for checking a snapshot's sources
 #include "exporter/config/loader.h"
 
 namespace wgx {
@@ -72,8 +73,5 @@ class ConfigStore {
   // re-parsed on every scrape until it changes again.
   std::vector<FileStamp> attempted_sources_;
 };
-
-// stat() of `path` as a FileStamp (exists=false when it cannot be stat'ed).
-FileStamp StampFile(const std::string& path);
 
 }  // namespace wgx

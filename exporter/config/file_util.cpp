@@ -5,9 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <system_error>
 
-#include "exporter/config/config_store.h"
+#include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/key.h"
 #include "exporter/wireguard/unique_fd.h"
 
@@ -19,10 +18,6 @@ std::int64_t Nanoseconds(const struct timespec& ts) {
 }
 
 }  // namespace
-
-std::string ErrnoMessage(int error_number) {
-  return std::error_code(error_number, std::generic_category()).message();
-}
 
 FileStamp StampFromStat(const std::string& path, const struct stat& st) {
   FileStamp stamp;
@@ -54,14 +49,14 @@ FileReadResult ReadRegularFile(const std::string& path, std::size_t max_size, st
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (fd.get() < 0) {
     result.error_number = errno;
-    result.error = ErrnoMessage(result.error_number);
+    result.error = ErrnoText(result.error_number);
     result.stamp = StampFile(path);
     return result;
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     result.error_number = errno;
-    result.error = ErrnoMessage(result.error_number);
+    result.error = ErrnoText(result.error_number);
     result.stamp = StampFile(path);
     return result;
   }
@@ -99,7 +94,7 @@ FileReadResult ReadRegularFile(const std::string& path, std::size_t max_size, st
     if (n < 0) {
       if (errno == EINTR) continue;
       result.error_number = errno;
-      result.error = ErrnoMessage(result.error_number);
+      result.error = ErrnoText(result.error_number);
       SecureWipe(buffer);
       return result;
     }

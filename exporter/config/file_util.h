@@ -26,14 +26,9 @@ struct FileReadResult {
 // SecureWipe(text) when done.
 FileReadResult ReadRegularFile(const std::string& path, std::size_t max_size, std::string& text);
 
-// stat() of `path` (exists=false when it cannot be stat'ed). The public
-// declaration is in config_store.h; repeated here so the loader, which sits
-// below the store, need not include it.
+// stat() of `path` (exists=false when it cannot be stat'ed).
 FileStamp StampFile(const std::string& path);
 
 FileStamp StampFromStat(const std::string& path, const struct stat& st);
-
-// "No such file or directory" for ENOENT, without strerror's shared buffer.
-std::string ErrnoMessage(int error_number);
 
 }  // namespace wgx

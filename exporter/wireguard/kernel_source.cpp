@@ -9,13 +9,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <exception>
 #include <optional>
 #include <utility>
 
+#include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/netlink_parser.h"
+#include "exporter/wireguard/poll_timeout.h"
+#include "exporter/wireguard/unique_fd.h"
 
 namespace wgx {
 namespace {
@@ -23,34 +25,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using netlink::FeedStatus;
 using netlink::ParseError;
-
-// A file descriptor closed when it goes out of scope.
-class OwnedFd {
- public:
-  OwnedFd() = default;
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    if (this != &other) {
-      Close();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  ~OwnedFd() { Close(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Large enough for the biggest dump message the kernel builds (it sizes them
 // by the reader's buffer, up to 32 KiB), so large devices need few reads.
@@ -63,11 +37,6 @@ constexpr int kMaxDumpAttempts = 5;
 constexpr char kNoWireGuard[] = "kernel has no WireGuard support";
 constexpr char kNeedsNetAdmin[] = "permission denied: reading kernel WireGuard needs CAP_NET_ADMIN";
 
-std::string ErrnoText(int error_number) {
-  const char* text = strerrordesc_np(error_number);
-  return text != nullptr ? text : "error " + std::to_string(error_number);
-}
-
 std::uint32_t NextSequence() {
   static std::atomic<std::uint32_t> counter{static_cast<std::uint32_t>(std::time(nullptr))};
   std::uint32_t sequence = counter.fetch_add(1, std::memory_order_relaxed);
@@ -75,14 +44,14 @@ std::uint32_t NextSequence() {
 }
 
 struct SocketOrError {
-  OwnedFd fd;
+  UniqueFd fd;
   std::string error;
 };
 
 // Opens a non-blocking netlink socket and sends `request` to the kernel.
 SocketOrError OpenAndSend(int protocol, const std::vector<std::uint8_t>& request) {
   SocketOrError out;
-  out.fd = OwnedFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
+  out.fd = UniqueFd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol));
   if (!out.fd.valid()) {
     const int error_number = errno;
     out.error = error_number == EPERM || error_number == EACCES
@@ -101,10 +70,10 @@ SocketOrError OpenAndSend(int protocol, const std::vector<std::uint8_t>& request
     const int error_number = errno;
     out.error = error_number == EPERM ? kNeedsNetAdmin
                                       : "sending a netlink request: " + ErrnoText(error_number);
-    out.fd.Close();
+    out.fd.reset();
   } else if (static_cast<std::size_t>(sent) != request.size()) {
     out.error = "sending a netlink request: short write";
-    out.fd.Close();
+    out.fd.reset();
   }
   return out;
 }
@@ -144,13 +113,6 @@ Received ReceiveFromKernel(int fd, std::vector<std::uint8_t>& buffer) {
   }
 }
 
-int MillisecondsUntil(Clock::time_point deadline, Clock::time_point now) {
-  if (deadline <= now) return 0;
-  // Rounded up, so poll() never wakes just before the deadline and spins.
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-  return static_cast<int>(std::min<long long>(wait, 60'000));
-}
-
 // Sends one request and feeds the answer to `parser` until it is done, fails
 // or the deadline passes. Returns the error text, empty on success.
 template <typename Parser>
@@ -173,7 +135,7 @@ std::string Exchange(int protocol, const std::vector<std::uint8_t>& request, Par
     const auto now = Clock::now();
     if (now >= deadline) return "no netlink answer before the deadline";
     pollfd watch{socket.fd.get(), POLLIN, 0};
-    const int ready = ::poll(&watch, 1, MillisecondsUntil(deadline, now));
+    const int ready = ::poll(&watch, 1, PollTimeoutUntil(deadline, now));
     if (ready < 0 && errno != EINTR) return "waiting for netlink: " + ErrnoText(errno);
   }
 }
@@ -199,7 +161,7 @@ double SecondsBetween(Clock::time_point from, Clock::time_point to) {
 // One interface being read in the shared poll loop.
 struct PendingRead {
   std::size_t index = 0;
-  OwnedFd fd;
+  UniqueFd fd;
   std::optional<netlink::DeviceDumpParser> parser;
   Clock::time_point deadline;
   int attempts = 0;
@@ -230,8 +192,8 @@ class ConcurrentDeviceReader {
       for (PendingRead& read : pending_) {
         if (read.finished) continue;
         if (now >= read.deadline) {
-          Finish(read, "no answer within " + std::to_string(requests_[read.index].timeout.count()) +
-                           " ms");
+          EndRead(read, "no answer within " +
+                            std::to_string(requests_[read.index].timeout.count()) + " ms");
           continue;
         }
         earliest = std::min(earliest, read.deadline);
@@ -239,11 +201,11 @@ class ConcurrentDeviceReader {
         watched.push_back(&read);
       }
       if (watches.empty()) return;
-      const int ready = ::poll(watches.data(), watches.size(), MillisecondsUntil(earliest, now));
+      const int ready = ::poll(watches.data(), watches.size(), PollTimeoutUntil(earliest, now));
       if (ready < 0) {
         if (errno == EINTR) continue;
         const std::string error = "waiting for netlink: " + ErrnoText(errno);
-        for (PendingRead* read : watched) Finish(*read, error);
+        for (PendingRead* read : watched) EndRead(*read, error);
         return;
       }
       for (std::size_t i = 0; i < watches.size(); ++i) {
@@ -259,12 +221,12 @@ class ConcurrentDeviceReader {
     const std::uint32_t sequence = NextSequence();
     const auto request = netlink::BuildGetDeviceRequest(name, family_id_, sequence);
     if (request.empty()) {
-      Finish(read, "invalid interface name");
+      EndRead(read, "invalid interface name");
       return;
     }
     SocketOrError socket = OpenAndSend(NETLINK_GENERIC, request);
     if (!socket.error.empty()) {
-      Finish(read, socket.error);
+      EndRead(read, socket.error);
       return;
     }
     read.fd = std::move(socket.fd);
@@ -277,30 +239,32 @@ class ConcurrentDeviceReader {
       const Received received = ReceiveFromKernel(read.fd.get(), buffer_);
       if (received.status == ReceiveStatus::kWouldBlock) return;
       if (received.status == ReceiveStatus::kError) {
-        Finish(read, received.error);
+        EndRead(read, received.error);
         return;
       }
       const FeedStatus status = read.parser->Feed(std::span(buffer_.data(), received.length));
       if (status == FeedStatus::kDone) {
         results_[read.index].device = read.parser->TakeDevice();
-        Finish(read, {});
+        EndRead(read, {});
       } else if (status == FeedStatus::kError) {
         const ParseError& error = read.parser->error();
         if (error.error_number == EINTR && read.attempts < kMaxDumpAttempts &&
             Clock::now() < read.deadline) {
           // A fresh socket, so no message of the abandoned dump can arrive.
-          read.fd.Close();
+          read.fd.reset();
           Start(read);
           return;
         }
-        Finish(read, DescribeDeviceError(error));
+        EndRead(read, DescribeDeviceError(error));
       }
     }
   }
 
-  void Finish(PendingRead& read, std::string error) {
+  // Ends a read for good: its socket closed, its result the device read or,
+  // when `error` is not empty, that error.
+  void EndRead(PendingRead& read, std::string error) {
     read.finished = true;
-    read.fd.Close();
+    read.fd.reset();
     read.parser.reset();
     ReadResult& result = results_[read.index];
     result.error = std::move(error);

@@ -12,166 +12,20 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <limits>
 #include <utility>
+
+#include "exporter/wireguard/netlink_walk.h"
 
 namespace wgx::netlink {
 namespace {
-
-ParseError Malformed(std::string what) {
-  return ParseError{EBADMSG, "malformed netlink answer: " + std::move(what)};
-}
-
-std::string ErrnoText(int error_number) {
-  // strerrordesc_np is thread-safe, unlike strerror.
-  const char* text = strerrordesc_np(error_number);
-  if (text != nullptr) return text;
-  return "error " + std::to_string(error_number);
-}
-
-// Calls `visit(attr)` for each attribute in [payload, payload + length).
-// `visit` returns false to stop with an error it has already recorded. Bytes
-// left over that do not form a whole attribute make the input malformed:
-// libmnl's own iteration would silently stop there.
-template <typename Visit>
-bool ForEachAttribute(const void* payload, std::size_t length, Visit&& visit) {
-  if (length > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
-  const auto* attr = static_cast<const nlattr*>(payload);
-  int remaining = static_cast<int>(length);
-  while (mnl_attr_ok(attr, remaining)) {
-    if (!visit(attr)) return false;
-    remaining -= static_cast<int>(MNL_ALIGN(attr->nla_len));
-    attr = mnl_attr_next(attr);
-  }
-  return remaining <= 0;
-}
-
-template <typename Visit>
-bool ForEachNested(const nlattr* nest, Visit&& visit) {
-  return ForEachAttribute(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest),
-                          std::forward<Visit>(visit));
-}
-
-bool HasLength(const nlattr* attr, std::size_t length) {
-  return mnl_attr_get_payload_len(attr) == length;
-}
-
-bool Valid(const nlattr* attr, mnl_attr_data_type type) {
-  return mnl_attr_validate(attr, type) == 0;
-}
-
-// A NUL-terminated string attribute, bounded by its payload.
-std::optional<std::string_view> StringAttribute(const nlattr* attr) {
-  if (!Valid(attr, MNL_TYPE_NUL_STRING)) return std::nullopt;
-  const char* text = mnl_attr_get_str(attr);
-  return std::string_view(text, strnlen(text, mnl_attr_get_payload_len(attr)));
-}
-
-// Notes what was malformed and returns false, to stop an attribute walk.
-bool RecordProblem(std::string& problem, const char* what) {
-  problem = what;
-  return false;
-}
 
 bool AllZero(const void* data, std::size_t size) {
   const auto* bytes = static_cast<const std::uint8_t*>(data);
   std::uint8_t acc = 0;
   for (std::size_t i = 0; i < size; ++i) acc |= bytes[i];
   return acc == 0;
-}
-
-// Netlink headers are read in place, so the bytes must be 4-aligned. Receive
-// buffers always are; arbitrary spans (fuzzers, tests) are copied first.
-class AlignedView {
- public:
-  explicit AlignedView(std::span<std::uint8_t> bytes) : bytes_(bytes) {
-    if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(nlmsghdr) != 0) {
-      copy_.assign(bytes.begin(), bytes.end());
-      bytes_ = std::span<std::uint8_t>(copy_);
-    }
-  }
-  ~AlignedView() { SecureWipe(copy_.data(), copy_.size()); }
-  AlignedView(const AlignedView&) = delete;
-  AlignedView& operator=(const AlignedView&) = delete;
-
-  const std::uint8_t* data() const { return bytes_.data(); }
-  std::size_t size() const { return bytes_.size(); }
-
- private:
-  std::span<std::uint8_t> bytes_;
-  std::vector<std::uint8_t> copy_;
-};
-
-// Walks the messages of one received buffer. Control messages (errors, done,
-// acknowledgements) are handled here; every other message goes to
-// `parse_data`, which returns false after recording an error.
-template <typename ParseData>
-FeedStatus WalkMessages(std::span<std::uint8_t> received, std::uint32_t sequence, ParseError& error,
-                        ParseData&& parse_data) {
-  AlignedView view(received);
-  std::size_t offset = 0;
-  while (offset < view.size()) {
-    // Checked here rather than with mnl_nlmsg_ok(), which casts the length to
-    // int and so lets a length above 2 GiB through.
-    const std::size_t remaining = view.size() - offset;
-    const auto* message = reinterpret_cast<const nlmsghdr*>(view.data() + offset);
-    if (remaining < sizeof(nlmsghdr) || message->nlmsg_len < sizeof(nlmsghdr) ||
-        message->nlmsg_len > remaining) {
-      error = Malformed("truncated message");
-      return FeedStatus::kError;
-    }
-    offset += std::min<std::size_t>(MNL_ALIGN(message->nlmsg_len), remaining);
-    if (sequence != 0 && message->nlmsg_seq != sequence) {
-      error = Malformed("answer to another request (sequence " +
-                        std::to_string(message->nlmsg_seq) + ")");
-      return FeedStatus::kError;
-    }
-    if ((message->nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
-      error = ParseError{EINTR, "the dump was interrupted by a concurrent change"};
-      return FeedStatus::kError;
-    }
-    switch (message->nlmsg_type) {
-      case NLMSG_NOOP:
-        break;
-      case NLMSG_ERROR: {
-        if (mnl_nlmsg_get_payload_len(message) < sizeof(nlmsgerr)) {
-          error = Malformed("short error message");
-          return FeedStatus::kError;
-        }
-        const auto* answer = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
-        if (answer->error == 0) return FeedStatus::kDone;  // acknowledgement
-        if (answer->error == std::numeric_limits<int>::min()) {
-          error = Malformed("error number out of range");
-          return FeedStatus::kError;
-        }
-        const int error_number = answer->error < 0 ? -answer->error : answer->error;
-        error = ParseError{error_number, ErrnoText(error_number)};
-        return FeedStatus::kError;
-      }
-      case NLMSG_DONE: {
-        // A dump that failed part way reports its errno here.
-        if (mnl_nlmsg_get_payload_len(message) >= sizeof(int)) {
-          int status = 0;
-          std::memcpy(&status, mnl_nlmsg_get_payload(message), sizeof status);
-          if (status < 0 && status != std::numeric_limits<int>::min()) {
-            error = ParseError{-status, ErrnoText(-status)};
-            return FeedStatus::kError;
-          }
-        }
-        return FeedStatus::kDone;
-      }
-      case NLMSG_OVERRUN:
-        error = ParseError{ENOBUFS, "netlink overrun: messages were lost"};
-        return FeedStatus::kError;
-      default:
-        if (!parse_data(message)) return FeedStatus::kError;
-        break;
-    }
-  }
-  return FeedStatus::kNeedMore;
 }
 
 bool ParseAllowedIp(const nlattr* nest, AllowedIp& allowed_ip, std::string& problem) {
@@ -252,6 +106,12 @@ bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
         __kernel_timespec time{};
         if (!HasLength(attr, sizeof time)) return fail("last handshake time length");
         std::memcpy(&time, mnl_attr_get_payload(attr), sizeof time);
+        // The ranges the UAPI parser accepts, so both sources hand the
+        // collector the same kind of time.
+        if (time.tv_sec < 0) return fail("last handshake time seconds negative");
+        if (time.tv_nsec < 0 || time.tv_nsec > 999'999'999) {
+          return fail("last handshake time nanoseconds outside 0..999999999");
+        }
         peer.last_handshake_seconds = time.tv_sec;
         peer.last_handshake_nanoseconds = time.tv_nsec;
         break;
@@ -494,73 +354,6 @@ bool FamilyReplyParser::ParseMessage(const nlmsghdr* message) {
   }
   if (id && name && *name == family_name_) family_id_ = *id;
   return true;
-}
-
-// ---------------------------------------------------------------------------
-
-namespace {
-
-bool SendableName(std::string_view name, std::size_t max_length) {
-  return !name.empty() && name.size() <= max_length && name.find('\0') == std::string_view::npos;
-}
-
-// Room for one request message; requests are tiny.
-constexpr std::size_t kRequestBufferSize = 256;
-
-std::vector<std::uint8_t> Finish(std::vector<std::uint8_t>& buffer, const nlmsghdr* message) {
-  buffer.resize(message->nlmsg_len);
-  return std::move(buffer);
-}
-
-}  // namespace
-
-std::vector<std::uint8_t> BuildGetDeviceRequest(std::string_view interface_name,
-                                                std::uint16_t family_id, std::uint32_t sequence) {
-  if (!SendableName(interface_name, IFNAMSIZ - 1)) return {};
-  std::vector<std::uint8_t> buffer(kRequestBufferSize);
-  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
-  message->nlmsg_type = family_id;
-  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  message->nlmsg_seq = sequence;
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
-  genl->cmd = WG_CMD_GET_DEVICE;
-  genl->version = WG_GENL_VERSION;
-  const std::string name(interface_name);
-  mnl_attr_put_strz(message, WGDEVICE_A_IFNAME, name.c_str());
-  return Finish(buffer, message);
-}
-
-std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
-                                                std::uint32_t sequence) {
-  if (!SendableName(family_name, GENL_NAMSIZ - 1)) return {};
-  std::vector<std::uint8_t> buffer(kRequestBufferSize);
-  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
-  message->nlmsg_type = GENL_ID_CTRL;
-  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  message->nlmsg_seq = sequence;
-  auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
-  genl->cmd = CTRL_CMD_GETFAMILY;
-  genl->version = 1;
-  const std::string name(family_name);
-  mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, name.c_str());
-  return Finish(buffer, message);
-}
-
-std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence) {
-  std::vector<std::uint8_t> buffer(kRequestBufferSize);
-  nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
-  message->nlmsg_type = RTM_GETLINK;
-  message->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  message->nlmsg_seq = sequence;
-  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
-  link->ifi_family = AF_UNSPEC;
-  // Asks the kernel to send only WireGuard links. A kernel that does not know
-  // the kind (module not loaded) ignores the filter, so the parser still
-  // checks every link's kind itself.
-  nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
-  mnl_attr_put_strz(message, IFLA_INFO_KIND, WG_GENL_NAME);
-  mnl_attr_nest_end(message, info);
-  return Finish(buffer, message);
 }
 
 DeviceDumpResult ParseDeviceDump(std::string_view interface_name, std::uint16_t family_id,

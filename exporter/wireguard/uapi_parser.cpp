@@ -10,6 +10,8 @@
 #include <exception>
 #include <limits>
 
+#include "exporter/wireguard/errno_text.h"
+
 namespace wgx {
 namespace {
 
@@ -348,12 +350,11 @@ class Parser {
     }
     if (!saw_errno_) return Fail("the answer ends without an errno line");
     if (errno_value_ != 0) {
-      const char* description = strerrordesc_np(errno_value_);
       UapiParseResult result;
       result.error = "the implementation answered errno=" + std::to_string(errno_value_);
-      if (description != nullptr) {
+      if (const auto description = ErrnoDescription(errno_value_)) {
         result.error += " (";
-        result.error += description;
+        result.error += *description;
         result.error += ')';
       }
       return result;

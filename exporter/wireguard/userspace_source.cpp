@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -17,7 +16,9 @@
 #include <system_error>
 #include <utility>
 
+#include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/key.h"
+#include "exporter/wireguard/poll_timeout.h"
 #include "exporter/wireguard/uapi_parser.h"
 #include "exporter/wireguard/unique_fd.h"
 
@@ -36,12 +37,6 @@ constexpr auto kConnectRetryInterval = std::chrono::milliseconds(5);
 // starve the others (or their deadlines) in the same loop.
 constexpr int kMaxReceivesPerWakeup = 64;
 constexpr std::chrono::hours kLongestTimeout(24);
-
-std::string ErrnoText(int error_number) {
-  // strerrordesc_np, unlike strerror, is thread-safe.
-  const char* text = strerrordesc_np(error_number);
-  return text != nullptr ? std::string(text) : "errno " + std::to_string(error_number);
-}
 
 // A growable byte buffer that wipes every byte it stops using: the answer
 // starts with the device's private key, and a plain std::string would leave
@@ -192,7 +187,7 @@ class ReadLoop {
       }
       if (wake_at == Clock::time_point::max()) return;  // every connection is done
 
-      const int timeout_ms = TimeoutMilliseconds(now, wake_at);
+      const int timeout_ms = PollTimeoutUntil(wake_at, now);
       const int ready = poll(poll_fds.data(), poll_fds.size(), timeout_ms);
       if (ready < 0) {
         if (errno == EINTR) continue;
@@ -206,18 +201,11 @@ class ReadLoop {
   }
 
  private:
-  static int TimeoutMilliseconds(Clock::time_point now, Clock::time_point wake_at) {
-    if (wake_at <= now) return 0;
-    // Round up: waking a hair early would only spin once more.
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - now).count();
-    return static_cast<int>(std::min<decltype(wait)>(wait, INT_MAX));
-  }
-
   void Open(std::size_t index) {
     const ReadRequest& request = requests_[index];
     const std::string& name = request.interface.name;
     if (!IsSafeInterfaceName(name)) {
-      Fail(index, "invalid interface name");
+      FailRequest(index, "invalid interface name");
       return;
     }
     Connection& connection = connections_.emplace_back();
@@ -235,7 +223,7 @@ class ReadLoop {
     path += name;
     path += kSocketSuffix;
     if (path.size() >= sizeof connection.address.sun_path) {
-      Finish(connection, "socket path too long: " + path);
+      FailConnection(connection, "socket path too long: " + path);
       return;
     }
     connection.address.sun_family = AF_UNIX;
@@ -245,7 +233,7 @@ class ReadLoop {
 
     connection.fd.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!connection.fd) {
-      Finish(connection, "socket: " + ErrnoText(errno));
+      FailConnection(connection, "socket: " + ErrnoText(errno));
       return;
     }
     TryConnect(connection);
@@ -264,7 +252,7 @@ class ReadLoop {
     } else if (error == EAGAIN || error == EINTR) {
       connection.retry_connect_at = Clock::now() + kConnectRetryInterval;
     } else {
-      Finish(connection, "connect: " + ErrnoText(error));
+      FailConnection(connection, "connect: " + ErrnoText(error));
     }
   }
 
@@ -277,7 +265,7 @@ class ReadLoop {
           error = errno;
         }
         if (error != 0) {
-          Finish(connection, "connect: " + ErrnoText(error));
+          FailConnection(connection, "connect: " + ErrnoText(error));
           return;
         }
         if ((revents & POLLOUT) == 0) return;
@@ -305,7 +293,7 @@ class ReadLoop {
       if (sent < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return;  // poll tells us when there is room
-        Finish(connection, "send: " + ErrnoText(errno));
+        FailConnection(connection, "send: " + ErrnoText(errno));
         return;
       }
       connection.request_bytes_sent += static_cast<std::size_t>(sent);
@@ -324,11 +312,11 @@ class ReadLoop {
       if (received < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return;
-        Finish(connection, "read: " + ErrnoText(errno));
+        FailConnection(connection, "read: " + ErrnoText(errno));
         return;
       }
       if (received == 0) {
-        Finish(connection, "connection closed before the answer ended");
+        FailConnection(connection, "connection closed before the answer ended");
         return;
       }
       const std::size_t scanned_before = answer.size();
@@ -339,7 +327,8 @@ class ReadLoop {
         return;
       }
       if (answer_end != 0 || answer.size() > max_answer_bytes_) {
-        Finish(connection, "answer exceeds " + std::to_string(max_answer_bytes_) + " bytes");
+        FailConnection(connection,
+                       "answer exceeds " + std::to_string(max_answer_bytes_) + " bytes");
         return;
       }
     }
@@ -357,7 +346,7 @@ class ReadLoop {
       result.duration_seconds = SecondsSinceStart();
       connection.stage = Stage::kDone;
     } else {
-      Finish(connection, std::move(parsed.error));
+      FailConnection(connection, std::move(parsed.error));
     }
   }
 
@@ -366,24 +355,26 @@ class ReadLoop {
     if (connection.stage == Stage::kConnecting) waiting_for = "waiting to connect";
     if (connection.stage == Stage::kSending) waiting_for = "waiting to send the request";
     const auto timeout = requests_[connection.index].timeout;
-    Finish(connection, "timed out after " + std::to_string(timeout.count()) + " ms " + waiting_for);
+    FailConnection(connection,
+                   "timed out after " + std::to_string(timeout.count()) + " ms " + waiting_for);
   }
 
   void FailAllOpen(const std::string& error) {
     for (Connection& connection : connections_) {
-      if (connection.stage != Stage::kDone) Finish(connection, error);
+      if (connection.stage != Stage::kDone) FailConnection(connection, error);
     }
   }
 
-  // Ends a connection with an error (or, with Complete, a device).
-  void Finish(Connection& connection, std::string error) {
+  // Ends a connection with an error; Complete() ends one with a device.
+  void FailConnection(Connection& connection, std::string error) {
     connection.fd.reset();
     connection.answer.Release();
     connection.stage = Stage::kDone;
-    Fail(connection.index, std::move(error));
+    FailRequest(connection.index, std::move(error));
   }
 
-  void Fail(std::size_t index, std::string error) {
+  // Also for a request that never got a connection.
+  void FailRequest(std::size_t index, std::string error) {
     ReadResult& result = results_[index];
     result.device.reset();
     result.error = std::move(error);

@@ -16,10 +16,14 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import procs  # noqa: E402
 
 EXPORTER = os.environ.get("WGX_EXPORTER", "")
 
@@ -125,13 +129,7 @@ class Exporter:
         return self.process is not None and self.process.poll() is None
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        procs.stop(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

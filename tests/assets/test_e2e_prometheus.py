@@ -53,7 +53,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
 import dashboard_queries  # noqa: E402
+import procs  # noqa: E402
 import wgnet  # noqa: E402
 
 # Names of everything this test creates start with "wgas" (+ the PID tag).
@@ -144,13 +146,7 @@ class Daemon:
             raise AssertionError(f"{self.name} exited {self.proc.returncode}: {self.log()}")
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        procs.stop(self.proc)
         self._log.close()
 
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/config/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {

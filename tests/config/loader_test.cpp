@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <string>
 #include <variant>
 
-#include "tests/config/temp_dir.h"
+#include "tests/support/fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {
@@ -19,6 +19,7 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using wgx::testing::ReadFile;
 using wgx::testing::TempDir;
 
 const char kKey1[] = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
@@ -753,8 +754,7 @@ TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
   TempDir dir;
   std::filesystem::create_directory(dir.Path("wireguard"));
   dir.Write("wireguard/wg0.conf", WgQuick(NamedPeer(kKey1, "from-file")));
-  std::ifstream in(std::string(WGX_TEST_DATA_DIR) + "/../../config/example.yml");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = ReadFile(std::string(WGX_TEST_DATA_DIR) + "/../../config/example.yml");
   const auto uncomment = [&](const std::string& from, const std::string& to) {
     const std::size_t at = text.find(from);
     ASSERT_NE(at, std::string::npos) << from;

@@ -37,6 +37,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import procs  # noqa: E402
+
 PREFIX = os.environ.get("WGX_E2E_PREFIX", "wge")
 if not re.fullmatch(r"[a-z]{1,3}", PREFIX):
     raise ValueError("WGX_E2E_PREFIX must be 1-3 lowercase letters")
@@ -414,13 +417,7 @@ class WgInterface:
         self.proc.wait(10)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        procs.stop(self.proc, timeout=3)
         self._log.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket_path)
@@ -864,15 +861,7 @@ class Exporter:
         """SIGTERM; returns the exit code (None if it had to be killed)."""
         if self.proc is None:
             return None
-        code = self.proc.poll()
-        if code is None:
-            self.proc.terminate()
-            try:
-                code = self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-                code = None
+        code = procs.stop(self.proc, timeout)
         if self._log:
             self._log.close()
         _unregister(self)

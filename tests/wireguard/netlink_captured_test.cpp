@@ -12,14 +12,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "exporter/wireguard/key.h"
 #include "exporter/wireguard/netlink_parser.h"
+#include "tests/support/fixture.h"
 
 namespace wgx::netlink {
 namespace {
@@ -31,10 +30,9 @@ using Records = std::vector<std::vector<std::uint8_t>>;
 // Records of a 4-byte little-endian length and that many bytes: the request,
 // then each datagram the kernel answered with.
 Records ReadCapture(const std::string& name) {
-  const std::string path = std::string(WGX_TEST_DATA_DIR) + "/netlink/" + name;
-  std::ifstream file(path, std::ios::binary);
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                                        std::istreambuf_iterator<char>());
+  const std::string path = "netlink/" + name;
+  const std::string file = wgx::testing::ReadFixture(path);
+  const std::vector<std::uint8_t> bytes(file.begin(), file.end());
   Records records;
   std::size_t offset = 0;
   while (offset + 4 <= bytes.size()) {

@@ -482,6 +482,35 @@ TEST_F(MalformedDeviceMessageTest, WrongAllowedIps) {
   ExpectMalformed(run(with_allowed_ip(AF_UNIX, 4, 8)));
 }
 
+// As on the UAPI path: seconds from 0 on, nanoseconds within one second.
+TEST(NetlinkDeviceDumpTest, HandshakeTimeOutOfRangeIsMalformed) {
+  const auto parse_handshake = [](std::int64_t seconds, std::int64_t nanoseconds) {
+    PeerMessage peer = NumberedPeer(1);
+    peer.handshake_seconds = seconds;
+    peer.handshake_nanoseconds = nanoseconds;
+    Answer answer;
+    answer.AddFirstDeviceMessage({}, {peer});
+    answer.AddDone();
+    return ParseOne(answer.bytes());
+  };
+  const DeviceDumpResult edge = parse_handshake(0, 999'999'999);
+  ASSERT_TRUE(edge.device) << edge.error.message;
+  EXPECT_EQ(edge.device->peers.at(0).last_handshake_nanoseconds, 999'999'999);
+
+  for (const std::int64_t nanoseconds : {std::int64_t{1'000'000'000}, std::int64_t{-1}}) {
+    const DeviceDumpResult result = parse_handshake(1712345678, nanoseconds);
+    EXPECT_FALSE(result.device) << nanoseconds;
+    EXPECT_EQ(result.error.error_number, EBADMSG);
+    EXPECT_EQ(result.error.message,
+              "malformed netlink answer: last handshake time nanoseconds outside 0..999999999");
+  }
+  const DeviceDumpResult negative = parse_handshake(-1, 0);
+  EXPECT_FALSE(negative.device);
+  EXPECT_EQ(negative.error.error_number, EBADMSG);
+  EXPECT_EQ(negative.error.message,
+            "malformed netlink answer: last handshake time seconds negative");
+}
+
 TEST(NetlinkDeviceDumpTest, AttributeOverrunningItsMessageIsMalformed) {
   Answer answer;
   nlmsghdr* message = answer.BeginDevice();

@@ -8,11 +8,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/support/fixture.h"
 
 namespace wgx {
 namespace {
@@ -20,15 +21,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-std::string ReadFixture(const std::string& name) {
-  const std::string path = std::string(WGX_TEST_DATA_DIR) + "/uapi/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using ::wgx::testing::ReadFixture;
 
 Key KeyFromBase64(const std::string& text) {
   const std::optional<Key> key = Key::FromBase64(text);
@@ -65,7 +58,7 @@ std::string ParseError(std::string_view answer) {
 // AlhX7fDDkzMyjPkxQm5zjPfWmBdEL2Tg5WzOHKQ57i8= and `wg show wgua0 dump` the
 // peer line checked below.
 TEST(UapiParser, HandshakenInitiator) {
-  const Device device = ParseOk(ReadFixture("handshaken_initiator.txt"), "wgua0");
+  const Device device = ParseOk(ReadFixture("uapi/handshaken_initiator.txt"), "wgua0");
   EXPECT_EQ(device.name, "wgua0");
   EXPECT_EQ(device.implementation, Implementation::kUserspace);
   ASSERT_TRUE(device.public_key.has_value());
@@ -92,7 +85,7 @@ TEST(UapiParser, HandshakenInitiator) {
 // wgua1, the other side: `wg show wgua1 public-key` printed
 // x+OeTb908zusjjMGDS+9Iea4iv47yzoAewt4ufe3YB4=.
 TEST(UapiParser, HandshakenResponder) {
-  const Device device = ParseOk(ReadFixture("handshaken_responder.txt"), "wgua1");
+  const Device device = ParseOk(ReadFixture("uapi/handshaken_responder.txt"), "wgua1");
   ASSERT_TRUE(device.public_key.has_value());
   EXPECT_EQ(device.public_key->ToBase64(), "x+OeTb908zusjjMGDS+9Iea4iv47yzoAewt4ufe3YB4=");
   EXPECT_EQ(device.listen_port, 51821);
@@ -111,7 +104,7 @@ TEST(UapiParser, HandshakenResponder) {
 // wgua1 after adding a peer with a preshared key that never shook hands and
 // has no endpoint yet.
 TEST(UapiParser, FreshPeerWithoutHandshake) {
-  const Device device = ParseOk(ReadFixture("fresh_peer.txt"), "wgua1");
+  const Device device = ParseOk(ReadFixture("uapi/fresh_peer.txt"), "wgua1");
   ASSERT_EQ(device.peers.size(), 2u);
   EXPECT_EQ(device.peers[0].public_key.ToBase64(), "AlhX7fDDkzMyjPkxQm5zjPfWmBdEL2Tg5WzOHKQ57i8=");
   EXPECT_FALSE(device.peers[0].has_preshared_key);
@@ -130,7 +123,7 @@ TEST(UapiParser, FreshPeerWithoutHandshake) {
 // A device configured with a port, fwmark 0x1234 and a peer but no private
 // key: `wg show` printed "(none)" for its public key.
 TEST(UapiParser, NoPrivateKey) {
-  const Device device = ParseOk(ReadFixture("no_private_key.txt"));
+  const Device device = ParseOk(ReadFixture("uapi/no_private_key.txt"));
   EXPECT_FALSE(device.public_key.has_value());
   EXPECT_EQ(device.listen_port, 51900);
   EXPECT_EQ(device.fwmark, 0x1234u);
@@ -142,7 +135,7 @@ TEST(UapiParser, NoPrivateKey) {
 
 // A freshly started wireguard-go answers only its random listen port.
 TEST(UapiParser, FreshlyStartedDevice) {
-  const Device device = ParseOk(ReadFixture("empty_device.txt"));
+  const Device device = ParseOk(ReadFixture("uapi/empty_device.txt"));
   EXPECT_FALSE(device.public_key.has_value());
   EXPECT_EQ(device.listen_port, 40787);
   EXPECT_TRUE(device.peers.empty());
@@ -161,8 +154,8 @@ std::vector<std::string> SplitTabs(const std::string& line) {
 // the same moment (public keys are distinct, so every dump line finds exactly
 // one parsed peer and the counts match).
 TEST(UapiParser, ManyPeersMatchWgShowDump) {
-  const Device device = ParseOk(ReadFixture("many_peers.txt"), "wgua2");
-  std::istringstream dump(ReadFixture("many_peers.wg_dump.txt"));
+  const Device device = ParseOk(ReadFixture("uapi/many_peers.txt"), "wgua2");
+  std::istringstream dump(ReadFixture("uapi/many_peers.wg_dump.txt"));
   std::string line;
   ASSERT_TRUE(std::getline(dump, line));
   const std::vector<std::string> interface_fields = SplitTabs(line);
@@ -220,7 +213,7 @@ TEST(UapiParser, EmptyAnswer) {
 }
 
 TEST(UapiParser, EveryProperPrefixOfARealAnswerIsRejected) {
-  const std::string answer = ReadFixture("fresh_peer.txt");
+  const std::string answer = ReadFixture("uapi/fresh_peer.txt");
   for (std::size_t length = 0; length < answer.size(); ++length) {
     const UapiParseResult result = ParseUapiGet(std::string_view(answer).substr(0, length), "x");
     ASSERT_FALSE(result.device.has_value()) << "prefix of " << length << " bytes parsed";
@@ -446,7 +439,7 @@ TEST(UapiParser, ZeroPresharedKeyMeansNone) {
 }
 
 TEST(UapiParser, UnknownKeysAreIgnored) {
-  std::string answer = ReadFixture("fresh_peer.txt");
+  std::string answer = ReadFixture("uapi/fresh_peer.txt");
   const Device expected = ParseOk(answer, "wgua1");
   // Insert unknown keys at the device level, inside each peer and next to errno.
   std::string extended;
@@ -467,9 +460,9 @@ TEST(UapiParser, UnknownKeysAreIgnored) {
 // Whatever the bytes, the parser returns exactly one of a device or an error.
 TEST(UapiParser, SurvivesRandomMutationsOfRealAnswers) {
   std::mt19937 random(20240607);
-  const std::vector<std::string> seeds = {ReadFixture("handshaken_initiator.txt"),
-                                          ReadFixture("fresh_peer.txt"),
-                                          ReadFixture("many_peers.txt")};
+  const std::vector<std::string> seeds = {ReadFixture("uapi/handshaken_initiator.txt"),
+                                          ReadFixture("uapi/fresh_peer.txt"),
+                                          ReadFixture("uapi/many_peers.txt")};
   using std::string_view_literals::operator""sv;
   const std::string_view alphabet = "=\n\0:/[]0123456789abcdefx_ -"sv;
   int parsed = 0;

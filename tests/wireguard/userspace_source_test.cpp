@@ -4,9 +4,9 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
-#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,49 +21,23 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "exporter/wireguard/uapi_parser.h"
 #include "exporter/wireguard/unique_fd.h"
+#include "tests/support/fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {
 
 using ::testing::StartsWith;
+using ::wgx::testing::ReadFixture;
+using ::wgx::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::string ReadFixture(const std::string& name) {
-  const std::string path = std::string(WGX_TEST_DATA_DIR) + "/uapi/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/wgx-uapi-test-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr) << std::strerror(errno);
-    if (made != nullptr) path_ = made;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 UniqueFd BindUnixSocket(const std::string& path) {
   UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -230,12 +204,56 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+struct Finished {
+  int status = -1;  // as waitpid() reports it
+  std::string output;
+};
+
+// Runs `args` to its end and collects its standard output. posix_spawn, unlike
+// fork(), runs no code of this process in the child before the exec.
+Finished RunToCompletion(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  Finished finished;
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+    return finished;
+  }
+  UniqueFd from_child(pipe_fds[0]);
+  UniqueFd to_parent(pipe_fds[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_parent.get(), STDOUT_FILENO);
+  pid_t child = -1;
+  const int error = posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  to_parent.reset();
+  if (error != 0) {
+    ADD_FAILURE() << "posix_spawn " << args[0] << ": " << std::strerror(error);
+    return finished;
+  }
+  char buffer[512];
+  for (ssize_t n; (n = read(from_child.get(), buffer, sizeof buffer)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ADD_FAILURE() << "reading from " << args[0] << ": " << std::strerror(errno);
+      break;
+    }
+    finished.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  while (waitpid(child, &finished.status, 0) < 0 && errno == EINTR) {
+  }
+  return finished;
+}
+
 // The heart of it: one Read() with a good interface among every kind of
 // broken one. Each fails with its own reason, the good one still succeeds,
 // and nothing holds the call past the deadline.
 TEST(UserspaceSource, EveryFaultFailsAloneInOneRead) {
   TempDir dir;
-  const std::string good_answer = ReadFixture("many_peers.txt");
+  const std::string good_answer = ReadFixture("uapi/many_peers.txt");
   constexpr std::size_t kCap = 1 << 20;
   FakeUapiServer good(dir.path(), "good", {Behaviour::kAnswer, good_answer});
   FakeUapiServer silent(dir.path(), "silent", {Behaviour::kSilent});
@@ -294,7 +312,7 @@ TEST(UserspaceSource, ManyHungSocketsCostTheSlowestNotTheSum) {
         std::make_unique<FakeUapiServer>(dir.path(), name, ServerOptions{Behaviour::kSilent}));
     requests.push_back(Request(name, timeout));
   }
-  const std::string answer = ReadFixture("handshaken_initiator.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_initiator.txt");
   FakeUapiServer good(dir.path(), "good", {Behaviour::kAnswer, answer});
   requests.push_back(Request("good", timeout));
 
@@ -329,7 +347,7 @@ TEST(UserspaceSource, EachRequestHasItsOwnDeadline) {
 
 TEST(UserspaceSource, AnswerArrivingInTinyPiecesIsReassembled) {
   TempDir dir;
-  const std::string answer = ReadFixture("fresh_peer.txt");
+  const std::string answer = ReadFixture("uapi/fresh_peer.txt");
   FakeUapiServer trickle(dir.path(), "trickle", {Behaviour::kTrickle, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path()).Read({Request("trickle", milliseconds(5000))});
@@ -340,7 +358,7 @@ TEST(UserspaceSource, AnswerArrivingInTinyPiecesIsReassembled) {
 
 TEST(UserspaceSource, TheSameSocketTwiceInOneRead) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_responder.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_responder.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path())
@@ -355,7 +373,7 @@ TEST(UserspaceSource, TheSameSocketTwiceInOneRead) {
 
 TEST(UserspaceSource, HugeTimeoutStillReads) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_responder.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_responder.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const std::vector<ReadResult> results =
       UserspaceSource(dir.path()).Read({Request("wg0", milliseconds::max())});
@@ -368,7 +386,7 @@ TEST(UserspaceSource, HugeTimeoutStillReads) {
 // EAGAIN; those are retried until the server accepts or the deadline passes.
 TEST(UserspaceSource, FullBacklogIsRetriedUntilAccepted) {
   TempDir dir;
-  const std::string answer = ReadFixture("handshaken_initiator.txt");
+  const std::string answer = ReadFixture("uapi/handshaken_initiator.txt");
   FakeUapiServer slow_to_accept(dir.path(), "busy",
                                 {Behaviour::kAnswer, answer, 0, milliseconds(300)});
   std::vector<ReadRequest> requests(4, Request("busy", milliseconds(3000)));
@@ -396,7 +414,7 @@ TEST(UserspaceSource, FullBacklogTimesOutWaitingToConnect) {
 
 TEST(UserspaceSource, AnswerSizeCapIsExact) {
   TempDir dir;
-  const std::string answer = ReadFixture("many_peers.txt");
+  const std::string answer = ReadFixture("uapi/many_peers.txt");
   FakeUapiServer server(dir.path(), "wg0", {Behaviour::kAnswer, answer});
   const auto at_cap =
       UserspaceSource(dir.path(), answer.size()).Read({Request("wg0", milliseconds(2000))});
@@ -463,45 +481,20 @@ TEST(UserspaceSource, SocketTheReaderMayNotOpen) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
   TempDir dir;
   ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
-  const std::string good_answer = ReadFixture("many_peers.txt");
+  const std::string good_answer = ReadFixture("uapi/many_peers.txt");
   FakeUapiServer locked(dir.path(), "locked", {Behaviour::kAnswer, good_answer});
   FakeUapiServer open(dir.path(), "open", {Behaviour::kAnswer, good_answer});
   ASSERT_EQ(chmod((dir.path() + "/locked.sock").c_str(), 0700), 0);
   ASSERT_EQ(chmod((dir.path() + "/open.sock").c_str(), 0777), 0);
 
-  int pipe_fds[2];
-  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
-  UniqueFd from_child(pipe_fds[0]);
-  UniqueFd to_parent(pipe_fds[1]);
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    // The child only reads and reports; it never returns into the test runner.
-    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-        setresuid(65534, 65534, 65534) != 0) {
-      _exit(3);
-    }
-    UserspaceSource source(dir.path());
-    const auto results =
-        source.Read({Request("locked", milliseconds(1000)), Request("open", milliseconds(1000))});
-    const std::string report = results[0].error + "\n" +
-                               (results[1].device ? std::to_string(results[1].device->peers.size())
-                                                  : "error: " + results[1].error) +
-                               "\n";
-    _exit(write(to_parent.get(), report.data(), report.size()) ==
-                  static_cast<ssize_t>(report.size())
-              ? 0
-              : 4);
-  }
-  to_parent.reset();
-  std::string report;
-  char buf[512];
-  for (ssize_t n; (n = read(from_child.get(), buf, sizeof buf)) > 0;) report.append(buf, n);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_EQ(report, "connect: Permission denied\n40\n");
+  // The reader is a process of its own rather than a fork of this one: the
+  // fake servers run threads, and a forked copy that allocates may wait
+  // forever on a lock one of them held at the fork.
+  const Finished reader =
+      RunToCompletion({WGX_USERSPACE_READ_UNPRIVILEGED, dir.path(), "locked", "open"});
+  ASSERT_TRUE(WIFEXITED(reader.status)) << reader.status;
+  ASSERT_EQ(WEXITSTATUS(reader.status), 0);
+  EXPECT_EQ(reader.output, "connect: Permission denied\n40\n");
 }
 
 TEST(UserspaceSource, MissingDirectoryMeansNoInterfaces) {

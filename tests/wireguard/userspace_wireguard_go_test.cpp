@@ -25,6 +25,7 @@
 #include "exporter/wireguard/key.h"
 #include "exporter/wireguard/unique_fd.h"
 #include "exporter/wireguard/userspace_source.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {
@@ -150,17 +151,10 @@ class WireguardGoPair {
     // other end; the root-namespace delete covers a failure before the move.
     RunCommand({"ip", "link", "del", veths_[0]});
     for (const std::string& ns : namespaces_) RunCommand({"ip", "netns", "del", ns});
-    if (!key_directory_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(key_directory_, ignored);
-    }
   }
 
   // Builds the pair; returns an empty string or what went wrong.
   std::string Start() {
-    char pattern[] = "/tmp/wgx-uapi-keys-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) return "mkdtemp failed";
-    key_directory_ = pattern;
     for (const std::string& ns : namespaces_) {
       if (std::string e = Must({"ip", "netns", "add", ns}); !e.empty()) return e;
     }
@@ -192,7 +186,7 @@ class WireguardGoPair {
     }
     std::string key_files[2];
     for (int i = 0; i < 2; ++i) {
-      key_files[i] = key_directory_ + "/" + names_[i] + ".key";
+      key_files[i] = key_directory_.Path(names_[i] + ".key");
       std::ofstream(key_files[i]) << private_keys_[i].ToBase64() << "\n";
       chmod(key_files[i].c_str(), 0600);
     }
@@ -232,7 +226,7 @@ class WireguardGoPair {
   std::string veths_[2];
   Key private_keys_[2];
   pid_t pids_[2] = {-1, -1};
-  std::string key_directory_;
+  ::wgx::testing::TempDir key_directory_;
 };
 
 class UserspaceWireguardGo : public ::testing::Test {
