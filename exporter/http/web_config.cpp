@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "exporter/config/config_store.h"
+#include "exporter/config/file_util.h"
 
 namespace wgx {
 namespace {

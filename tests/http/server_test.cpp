@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace wgx {
 namespace {
 
@@ -581,9 +583,8 @@ TEST_F(ServerTest, ReloadReportsSuccessAndFailure) {
 }
 
 TEST_F(ServerTest, BasicAuthGuardsEveryEndpointButExemptOnes) {
-  char tmpl[] = "/tmp/wgx-srv-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string path = std::string(tmpl) + "/web.yml";
+  const testing::TempDir dir;
+  const std::string path = dir.Path("web.yml");
   // bcrypt of "secret".
   std::ofstream(path) << "basic_auth_users:\n"
                          "  alice: $2y$10$JqAA3ikF4x26Uh0MkGrqWe1dNpisEN6/TLf9mezmBQY2U/ybrY7l2\n"
@@ -602,8 +603,6 @@ TEST_F(ServerTest, BasicAuthGuardsEveryEndpointButExemptOnes) {
   EXPECT_NE(ok.headers.find("X-Content-Type-Options: nosniff"), std::string::npos);
   EXPECT_EQ(Get(port_, "/metrics", "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n").status, 401);
   EXPECT_EQ(scrapes_, 1);
-  std::remove(path.c_str());
-  rmdir(tmpl);
 }
 
 TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {

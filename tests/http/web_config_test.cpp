@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace wgx {
 namespace {
 
@@ -96,24 +98,12 @@ TEST(WebConfigTest, RejectsBadFilesWithLocation) {
 
 class WebAuthFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/wgx-web-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/web.yml";
-  }
-  void TearDown() override {
-    std::remove(path_.c_str());
-    rmdir(dir_.c_str());
-  }
-  void Write(const std::string& text) {
-    // A new file (new inode) each time, so the change is seen even within
-    // one mtime tick and with the same size.
-    const std::string tmp = path_ + ".new";
-    std::ofstream(tmp, std::ios::trunc) << text;
-    std::rename(tmp.c_str(), path_.c_str());
-  }
-  std::string dir_, path_;
+  // A new file (new inode) each time, so the change is seen even within one
+  // mtime tick and with the same size.
+  void Write(const std::string& text) { temp_.WriteAtomically("web.yml", text); }
+  testing::TempDir temp_;
+  const std::string dir_ = temp_.path();
+  const std::string path_ = temp_.Path("web.yml");
 };
 
 TEST_F(WebAuthFileTest, ChecksCredentialsAndExemptions) {

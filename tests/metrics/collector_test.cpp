@@ -22,6 +22,7 @@
 #include "exporter/config/config_store.h"
 #include "exporter/metrics/collector.h"
 #include "tests/metrics/fixtures.h"
+#include "tests/support/temp_dir.h"
 
 namespace wgx {
 namespace {
@@ -86,18 +87,11 @@ class FakeSource : public DeviceSource {
 
 class TempConfigFile {
  public:
-  TempConfigFile() {
-    char dir[] = "/tmp/wgx_metrics_config_XXXXXX";
-    dir_ = mkdtemp(dir);
-    path_ = dir_ + "/config.yml";
-  }
-  ~TempConfigFile() { std::filesystem::remove_all(dir_); }
-  void Write(const std::string& yaml) const { std::ofstream(path_, std::ios::trunc) << yaml; }
-  const std::string& path() const { return path_; }
+  void Write(const std::string& yaml) const { dir_.Write("config.yml", yaml); }
+  std::string path() const { return dir_.Path("config.yml"); }
 
  private:
-  std::string dir_;
-  std::string path_;
+  testing::TempDir dir_;
 };
 
 // What the default logger writes while it lives, one message a line.

@@ -13,6 +13,7 @@
 
 #include "exporter/metrics/exposition.h"
 #include "tests/metrics/fixtures.h"
+#include "tests/support/fixture.h"
 
 namespace wgx {
 namespace {
@@ -24,13 +25,6 @@ using ::testing::Not;
 using namespace wgx::testing;  // NOLINT(google-build-using-namespace): test builders
 
 constexpr std::int64_t kNow = 1'700'000'000;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Two interfaces read, one failing, one listed but absent; configured names
 // and labels, a peer that never shook hands, one exactly at the online
@@ -111,7 +105,7 @@ TEST(RenderExpositionTest, MatchesGoldenFile) {
   if (std::getenv("WGX_UPDATE_GOLDEN") != nullptr) {
     std::ofstream(WGX_TEST_DATA_DIR "/metrics/golden.prom") << GoldenScenario().Render();
   }
-  const std::string expected = ReadFile(WGX_TEST_DATA_DIR "/metrics/golden.prom");
+  const std::string expected = testing::ReadFixture("metrics/golden.prom");
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(GoldenScenario().Render(), expected);
 }
