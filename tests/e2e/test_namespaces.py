@@ -20,7 +20,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wgnet  # noqa: E402
+import wgnet  # noqa: E402  (also puts tests/support on the path)
+import procs  # noqa: E402
 
 
 def netns_of(sample):
@@ -110,13 +111,7 @@ class Container:
         self.sh("wg", "set", self.ifname, "listen-port", str(port), "private-key", key)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        procs.stop(self.proc, timeout=5)
         self._log.close()
 
 
@@ -133,13 +128,7 @@ class HostInterface:
                          timeout=15, what=self.socket)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        procs.stop(self.proc, timeout=5)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.socket)
 

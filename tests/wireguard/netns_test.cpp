@@ -127,6 +127,19 @@ class NamespaceFinderTest : public ::testing::Test {
     }
     return nullptr;
   }
+  // The namespace of `path` among those `processes` discovery finds.
+  const NetworkNamespace* HeldAt(const std::vector<NetworkNamespace>& found,
+                                 const std::string& path) {
+    for (const auto& ns : found) {
+      if (ns.inode == InodeOf(path)) return &ns;
+    }
+    return nullptr;
+  }
+  std::vector<NetworkNamespace> FindByProcesses() {
+    NamespaceSelection selection;
+    selection.processes = true;
+    return finder_.Find(selection, errors_);
+  }
 
   std::string a_;
   std::string b_;
@@ -193,13 +206,8 @@ TEST_F(NamespaceFinderTest, ProcessHeldNamespaceNamedByItsLowestPid) {
   ASSERT_GT(holder.pid(), 0);
   const std::string ns_path = "/proc/" + std::to_string(holder.pid()) + "/ns/net";
   ASSERT_TRUE(WaitForOtherNamespace(ns_path, "net"));
-  NamespaceSelection selection;
-  selection.processes = true;
-  const auto found = finder_.Find(selection, errors_);
-  const NetworkNamespace* held = nullptr;
-  for (const auto& ns : found) {
-    if (ns.inode == InodeOf(ns_path)) held = &ns;
-  }
+  const auto found = FindByProcesses();
+  const NetworkNamespace* held = HeldAt(found, ns_path);
   ASSERT_NE(held, nullptr);
   // This sandbox's cgroups name no container and no unit.
   const std::string cgroup_name = [&] {
@@ -221,13 +229,8 @@ TEST_F(NamespaceFinderTest, ProcessInOwnMountNamespaceGivesItsRoot) {
   const std::string ns_path = "/proc/" + std::to_string(holder.pid()) + "/ns/net";
   ASSERT_TRUE(WaitForOtherNamespace(ns_path, "net"));
   ASSERT_TRUE(WaitForOtherNamespace("/proc/" + std::to_string(holder.pid()) + "/ns/mnt", "mnt"));
-  NamespaceSelection selection;
-  selection.processes = true;
-  const auto found = finder_.Find(selection, errors_);
-  const NetworkNamespace* held = nullptr;
-  for (const auto& ns : found) {
-    if (ns.inode == InodeOf(ns_path)) held = &ns;
-  }
+  const auto found = FindByProcesses();
+  const NetworkNamespace* held = HeldAt(found, ns_path);
   ASSERT_NE(held, nullptr);
   EXPECT_FALSE(held->uses_own_root);
   EXPECT_THAT(held->root_pids, ::testing::ElementsAre(holder.pid()));
@@ -238,9 +241,7 @@ TEST_F(NamespaceFinderTest, NamedNamespaceHeldByAProcessKeepsItsName) {
   ASSERT_GT(holder.pid(), 0);
   const std::string ns_path = "/proc/" + std::to_string(holder.pid()) + "/ns/net";
   ASSERT_TRUE(WaitForOtherNamespace(ns_path, "net"));
-  NamespaceSelection selection;
-  selection.processes = true;
-  const auto found = finder_.Find(selection, errors_);
+  const auto found = FindByProcesses();
   const NetworkNamespace* a = Named(found, a_);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->inode, InodeOf("/run/netns/" + a_));
