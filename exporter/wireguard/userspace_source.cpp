@@ -216,9 +216,9 @@ class ReadLoop {
     connection.retry_connect_at = start_;
 
     // An interface found in another root brings the directory it was found in.
-    std::string path = request.interface.socket_directory != nullptr
-                           ? request.interface.socket_directory->path
-                           : socket_directory_;
+    const SocketDirectory* found_in = request.interface.socket_directory.get();
+    std::string path = socket_directory_;
+    if (found_in != nullptr) path = found_in->path;
     path += '/';
     path += name;
     path += kSocketSuffix;
