@@ -13,6 +13,7 @@
 
 #include "exporter/config/config_store.h"
 #include "exporter/http/flags.h"
+#include "exporter/http/healthcheck.h"
 #include "exporter/http/logging.h"
 #include "exporter/http/server.h"
 #include "exporter/http/web_config.h"
@@ -140,6 +141,12 @@ int main(int argc, char** argv) {
     if (options.show_version) {
       (void)std::printf("wireguard_exporter, version %s (revision: %s)\n", kVersion, kRevision);
       return 0;
+    }
+    if (options.healthcheck) {
+      const auto result = wgx::CheckHealth(options.listen_address);
+      (void)std::fprintf(result.healthy ? stdout : stderr, "%s: %s\n",
+                         result.healthy ? "healthy" : "unhealthy", result.detail.c_str());
+      return result.healthy ? 0 : 1;
     }
     return Run(options);
   } catch (const std::exception& e) {
