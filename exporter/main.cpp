@@ -3,6 +3,7 @@
 // HTTP thread that serves it.
 #include <malloc.h>
 #include <signal.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "exporter/config/config_store.h"
+#include "exporter/http/capabilities.h"
 #include "exporter/http/flags.h"
 #include "exporter/http/healthcheck.h"
 #include "exporter/http/logging.h"
@@ -40,6 +42,12 @@ void UseOneMallocArena() {
 
 int Run(const wgx::Options& options) {
   wgx::SetUpLogging(options.log_format, options.log_level);
+  // Before any thread exists, so that every thread inherits them.
+  if (const std::string caps = wgx::RaisePermittedCapabilities(); caps.rfind("error: ", 0) == 0) {
+    spdlog::warn("cannot raise the permitted capabilities: {}", caps.substr(7));
+  } else if (getuid() != 0) {
+    spdlog::info("running as uid {} with capabilities: {}", getuid(), caps.empty() ? "none" : caps);
+  }
 
   wgx::ConfigStore store(options.config_file);
   if (auto error = store.LoadInitial()) {

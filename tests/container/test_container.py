@@ -269,6 +269,55 @@ class WireGuardTest(ContainerCase):
                                               public_key=never.public_key), 0)
         self.assertEqual(from_container.value("wireguard_interface_up", interface=wb.name), 1)
 
+    def test_file_capabilities_serve_runtimes_without_ambient_capabilities(self):
+        """Docker and containerd give a non-root user no ambient capabilities:
+        the image's binary carries NET_ADMIN and DAC_OVERRIDE as permitted file
+        capabilities and raises them itself. Run in place from the mounted
+        image as 65532 with only a bounding set, as those runtimes leave it,
+        it reads a root-only wireguard-go socket; with an empty bounding set it
+        starts and holds nothing."""
+        mount = podman("image", "mount", IMAGE).stdout.strip()
+        self.addCleanup(podman, "image", "unmount", IMAGE, check=False)
+        binary = os.path.join(mount, "usr/bin/wireguard_exporter")
+        caps = os.getxattr(binary, "security.capability")
+        permitted = int.from_bytes(caps[4:8], "little")
+        effective_bit = int.from_bytes(caps[0:4], "little") & 1
+        self.assertEqual(permitted, (1 << 12) | (1 << 1))  # NET_ADMIN, DAC_OVERRIDE
+        self.assertEqual(effective_bit, 0)
+
+        ns = self.net.namespace("f")
+        wg = self.net.wg_interface(ns, "wf")
+        wg.set_identity(wgnet.Keypair.generate(), 51941)
+        wg.up()
+        self.assertEqual(os.stat(wg.socket_path).st_mode & 0o777, 0o700)
+        # no_new_privs (Kubernetes' allowPrivilegeEscalation: false) keeps an
+        # exec from granting file capabilities: the DaemonSet leaves it off.
+        granted = "-all,+net_admin,+dac_override"
+        for bounding, nnp, expect_caps, expect_up in (
+                (granted, False, (1 << 12) | (1 << 1), 1), ("-all", False, 0, 0),
+                (granted, True, 0, 0)):
+            with self.subTest(bounding=bounding, no_new_privs=nnp):
+                port = wgnet.free_port()
+                log = open(os.path.join(self.net.workdir, f"fcap-{port}.log"), "wb")
+                proc = subprocess.Popen(
+                    ["setpriv", "--reuid", "65532", "--regid", "65532", "--clear-groups",
+                     "--inh-caps", "-all", "--ambient-caps", "-all", "--bounding-set", bounding,
+                     *(["--no-new-privs"] if nnp else []),
+                     binary, f"--web.listen-address=127.0.0.1:{port}"],
+                    stdout=log, stderr=log)
+                try:
+                    scrape = scrape_in(None, port)
+                    with open(f"/proc/{proc.pid}/status") as f:
+                        status = dict(line.split(":", 1) for line in f.read().splitlines())
+                    self.assertEqual(int(status["CapEff"].strip(), 16), expect_caps)
+                    self.assertEqual(status["Uid"].split()[0], "65532")
+                    self.assertEqual(scrape.value("wireguard_interface_up", interface=wg.name),
+                                     expect_up)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=10)
+                    log.close()
+
     def test_sidecar_in_the_wireguard_containers_namespace(self):
         """The compose shape: the exporter joins the WireGuard container's
         network namespace and shares its socket volume; that container
