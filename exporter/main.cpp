@@ -46,7 +46,7 @@ int Run(const wgx::Options& options) {
   if (const std::string caps = wgx::RaisePermittedCapabilities(); caps.rfind("error: ", 0) == 0) {
     spdlog::warn("cannot raise the permitted capabilities: {}", caps.substr(7));
   } else if (getuid() != 0) {
-    spdlog::info("running as uid {} with capabilities: {}", getuid(), caps.empty() ? "none" : caps);
+    spdlog::debug("running as uid {} with capabilities: {}", getuid(), caps.empty() ? "none" : caps);
   }
 
   wgx::ConfigStore store(options.config_file);

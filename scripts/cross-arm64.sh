@@ -33,6 +33,12 @@ if [ ! -d "$sysroot/usr/include" ]; then
   mv "$sysroot.part" "$sysroot"
 fi
 
+# Links that name an absolute path (libcrypt.so -> /lib/...) would point out
+# of the sysroot, and the linker would fall back to static archives.
+find "$sysroot/usr" "$sysroot/lib" -lname '/*' | while read -r link; do
+  ln -sfr "$sysroot$(readlink "$link")" "$link"
+done
+
 # The package's dependencies are those of the same source built natively:
 # the same Debian release has the same library packages, names and versions,
 # on every architecture (tests/cross checks each arm64 library against them).
@@ -43,11 +49,12 @@ if [ ! -x "$native" ]; then
   cmake --build build -j"$(nproc)" --target wireguard_exporter
   native=build/wireguard_exporter
 fi
+native=$(realpath "$native")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/debian"
-printf 'Source: wireguard-exporter\n\nPackage: wireguard-exporter\n' > "$tmp/debian/control"
-depends=$(cd "$tmp" && dpkg-shlibdeps -O "$(realpath -m "$OLDPWD/$native")" 2>/dev/null |
+printf 'Source: wireguard-exporter\n\nPackage: wireguard-exporter\nArchitecture: any\n' > "$tmp/debian/control"
+depends=$(cd "$tmp" && dpkg-shlibdeps -O "$native" 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "cross-arm64: dpkg-shlibdeps found no dependencies of $native" >&2; exit 1; }
 

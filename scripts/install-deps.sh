@@ -25,7 +25,7 @@ image_pkgs=(
   podman runc mmdebstrap
 )
 deploy_pkgs=(
-  docker-compose podman-compose
+  docker-compose util-linux
   qemu-user-static crossbuild-essential-arm64 binutils-aarch64-linux-gnu
 )
 # kubectl (for `kubectl kustomize`) and Node.js (for the manifest validator)

@@ -45,7 +45,9 @@ std::string RaisePermittedCapabilities() {
   }
   std::string names;
   for (const auto& [cap, name] : kKnown) {
-    if (Has(data, cap)) names += (names.empty() ? "" : ",") + std::string(name);
+    if (!Has(data, cap)) continue;
+    if (!names.empty()) names += ',';
+    names += name;
   }
   return names;
 }

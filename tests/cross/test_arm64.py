@@ -42,7 +42,8 @@ def deb_field(deb, field):
 
 
 def deb_files(deb):
-    return sorted(line.split()[-1] for line in run("dpkg-deb", "-c", deb).splitlines())
+    """The paths a package holds (links by their own name, not their target)."""
+    return sorted(line.split()[5] for line in run("dpkg-deb", "-c", deb).splitlines())
 
 
 def depends_packages(depends):
@@ -101,7 +102,8 @@ class Arm64BuildTest(unittest.TestCase):
             for path in deb_files(os.path.join(archives, deb)):
                 owners.setdefault(os.path.basename(path), set()).add(package)
         libs = needed(ARM64_BINARY)
-        self.assertEqual(libs, needed(NATIVE))
+        # The same libraries as the native build; aarch64's glibc also names its loader.
+        self.assertEqual([lib for lib in libs if not lib.startswith("ld-linux")], needed(NATIVE))
         for lib in libs:
             with self.subTest(lib=lib):
                 self.assertTrue(owners.get(lib, set()) & depends,
@@ -123,7 +125,7 @@ class Arm64ScrapeTest(unittest.TestCase):
                 w.up()
             net.connect(wa, wb, "10.238.0.1", "10.238.0.2", "10.237.0.2")
             never = wgnet.Keypair.generate()
-            wa.add_peer(never.public_key, allowed_ips=["10.238.0.9/32"])
+            wa.add_peer(never.public, allowed_ips=["10.238.0.9/32"])
             interfaces = {wa.name, wb.name}
 
             wrapper = os.path.join(net.workdir, "arm64-exporter")
@@ -146,7 +148,7 @@ class Arm64ScrapeTest(unittest.TestCase):
         self.assertEqual(from_arm.value("wireguard_peer_online", interface=wa.name,
                                         public_key=wb.public_key), 1)
         self.assertEqual(from_arm.value("wireguard_peer_online", interface=wa.name,
-                                        public_key=never.public_key), 0)
+                                        public_key=never.public), 0)
         self.assertEqual(from_arm.value("wireguard_interface_peers", interface=wa.name), 2)
         self.assertGreater(from_arm.value("wireguard_peer_receive_bytes_total", interface=wa.name,
                                           public_key=wb.public_key), 0)
