@@ -98,9 +98,12 @@ class Arm64BuildTest(unittest.TestCase):
         for deb in os.listdir(archives):
             if not deb.endswith("_arm64.deb"):
                 continue
-            package = deb.split("_")[0]
-            for path in deb_files(os.path.join(archives, deb)):
-                owners.setdefault(os.path.basename(path), set()).add(package)
+            path = os.path.join(archives, deb)
+            # The package, and what it Provides (libspdlog1.10 provides libspdlog1.10-fmt9).
+            provides = deb_field(path, "Provides")
+            names = {deb.split("_")[0]} | (depends_packages(provides) if provides else set())
+            for member in deb_files(path):
+                owners.setdefault(os.path.basename(member), set()).update(names)
         libs = needed(ARM64_BINARY)
         # The same libraries as the native build; aarch64's glibc also names its loader.
         self.assertEqual([lib for lib in libs if not lib.startswith("ld-linux")], needed(NATIVE))
