@@ -3,8 +3,8 @@
 // HTTP thread that serves it.
 #include <malloc.h>
 #include <signal.h>
-#include <unistd.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -46,7 +46,8 @@ int Run(const wgx::Options& options) {
   if (const std::string caps = wgx::RaisePermittedCapabilities(); caps.rfind("error: ", 0) == 0) {
     spdlog::warn("cannot raise the permitted capabilities: {}", caps.substr(7));
   } else if (getuid() != 0) {
-    spdlog::debug("running as uid {} with capabilities: {}", getuid(), caps.empty() ? "none" : caps);
+    spdlog::debug("running as uid {} with capabilities: {}", getuid(),
+                  caps.empty() ? "none" : caps);
   }
 
   wgx::ConfigStore store(options.config_file);
