@@ -122,7 +122,8 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
   YAML::Mark client_auth_mark = section;
   YAML::Mark sans_mark = section;
   bool sans_given = false;
-  bool anything = false;
+  bool anything = false;  // a key that turns TLS on (exporter-toolkit's IsEnabled)
+  bool asked = false;     // a setting that only means something with TLS
   auto string_of = [&](const YAML::Node& value, const std::string& key,
                        std::string& out) -> std::optional<ConfigError> {
     if (value.IsNull()) return std::nullopt;
@@ -205,6 +206,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
                            "security level 0; use TLS12 or TLS13");
       }
       (key == "min_version" ? config.min_version : config.max_version) = version;
+      asked = true;
     } else if (key == "cipher_suites") {
       std::vector<std::pair<std::string, YAML::Mark>> names;
       if ((error = list_of(value, key, names))) return *error;
@@ -229,6 +231,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
       }
       config.cipher_list = Join(tls12);
       config.ciphersuites = Join(tls13);
+      asked = asked || !names.empty();
     } else if (key == "curve_preferences") {
       std::vector<std::pair<std::string, YAML::Mark>> names;
       if ((error = list_of(value, key, names))) return *error;
@@ -244,6 +247,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
         groups.emplace_back(it->second);
       }
       config.groups = Join(groups);
+      asked = asked || !names.empty();
     } else if (key == "prefer_server_cipher_suites") {
       if (!value.IsScalar())
         return ErrorAt(file_name, value.Mark(), key + ": expected true or false");
@@ -252,6 +256,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
         config.prefer_server_cipher_suites = true;
       } else if (text == "false") {
         config.prefer_server_cipher_suites = false;
+        asked = true;
       } else {
         return ErrorAt(file_name, value.Mark(),
                        key + ": expected true or false, got \"" + text + "\"");
@@ -261,6 +266,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
       if ((error = list_of(value, key, names))) return *error;
       sans_given = !value.IsNull();
       sans_mark = mark;
+      asked = asked || sans_given;
       for (auto& [name, item_mark] : names) config.client_allowed_sans.push_back(std::move(name));
     } else {
       return ErrorAt(file_name, mark,
@@ -274,9 +280,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
   if (!anything) {
     // exporter-toolkit serves plain HTTP then and ignores the rest; a file that
     // sets versions or ciphers expects TLS, so say what is missing instead.
-    if (!seen.empty() && !(seen.size() == 1 && seen.count("client_auth_type") != 0)) {
-      return ErrorAt(file_name, section, "missing one of cert or cert_file");
-    }
+    if (asked) return ErrorAt(file_name, section, "missing one of cert or cert_file");
     return std::optional<TlsServerConfig>();
   }
   if (config.cert.empty()) return ErrorAt(file_name, section, "missing one of cert or cert_file");
