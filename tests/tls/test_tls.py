@@ -10,6 +10,7 @@ import gzip
 import http.client
 import os
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -409,6 +410,22 @@ class StartupErrorTest(TlsTestCase):
         self.assertEqual(code, 1, err)
         self.assertIn(f"{path}:3:13:", err)
         self.assertIn("does not belong to the certificate", err)
+
+    def test_without_its_tls_libraries_the_exporter_refuses_to_open_the_port(self):
+        # A copy of the binary with no helper libraries beside it.
+        directory = os.path.join(self.work.path, f"lonely-{time.monotonic_ns()}")
+        os.makedirs(directory)
+        lonely = os.path.join(directory, "wireguard_exporter")
+        shutil.copy(tlsutil.EXPORTER, lonely)
+        os.symlink(self.pki.dir, os.path.join(directory, "pki"))
+        exporter = Exporter(directory, tls_config())
+        exporter.args[0] = lonely
+        result = subprocess.run(exporter.args, capture_output=True, timeout=20)
+        err = result.stderr.decode(errors="replace")
+        self.assertEqual(result.returncode, 1, err)
+        self.assertIn("cannot serve TLS: the TLS helper libraries", err)
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", exporter.port), timeout=2).close()
 
     def test_verify_mode_without_ca_is_refused(self):
         code, err, path = self.run_exporter(
