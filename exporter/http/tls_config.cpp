@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <initializer_list>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -76,6 +77,12 @@ int VersionByName(const std::string& name) {
   if (name == "TLS12") return 0x0303;
   if (name == "TLS13") return 0x0304;
   return 0;
+}
+
+std::string Concat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const auto part : parts) out += part;
+  return out;
 }
 
 std::string Join(const std::vector<std::string>& parts) {
@@ -193,17 +200,17 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
       if (name.empty()) continue;
       const int version = VersionByName(name);
       if (version == 0) {
-        return ErrorAt(
-            file_name, value.Mark(),
-            key + ": unknown TLS version \"" + name + "\" (allowed: TLS10, TLS11, TLS12, TLS13)");
+        return ErrorAt(file_name, value.Mark(),
+                       Concat({key, ": unknown TLS version \"", name,
+                               "\" (allowed: TLS10, TLS11, TLS12, TLS13)"}));
       }
       if (version < 0x0303) {
         // OpenSSL 3 refuses TLS 1.0 and 1.1 at every security level above 0,
         // and lowering it would re-enable SHA-1 and small keys as well.
         return ErrorAt(file_name, value.Mark(),
-                       key + ": " + name +
-                           " cannot be served: OpenSSL 3 offers TLS 1.0 and 1.1 only at "
-                           "security level 0; use TLS12 or TLS13");
+                       Concat({key, ": ", name,
+                               " cannot be served: OpenSSL 3 offers TLS 1.0 and 1.1 only at "
+                               "security level 0; use TLS12 or TLS13"}));
       }
       (key == "min_version" ? config.min_version : config.max_version) = version;
       asked = true;
@@ -237,8 +244,9 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
       if ((error = list_of(value, key, names))) return *error;
       std::vector<std::string> groups;
       for (const auto& [name, item_mark] : names) {
+        const std::string& wanted = name;
         const auto it = std::find_if(kCurves.begin(), kCurves.end(),
-                                     [&](const auto& c) { return c.first == name; });
+                                     [&](const auto& c) { return c.first == wanted; });
         if (it == kCurves.end()) {
           return ErrorAt(file_name, item_mark,
                          "curve_preferences: unknown curve \"" + name +
@@ -259,7 +267,7 @@ std::variant<std::optional<TlsServerConfig>, ConfigError> ParseTlsServerConfig(
         asked = true;
       } else {
         return ErrorAt(file_name, value.Mark(),
-                       key + ": expected true or false, got \"" + text + "\"");
+                       Concat({key, ": expected true or false, got \"", text, "\""}));
       }
     } else if (key == "client_allowed_sans") {
       std::vector<std::pair<std::string, YAML::Mark>> names;

@@ -166,7 +166,9 @@ std::optional<std::string> PrepareCivetwebTls(const std::string& library_dir) {
     for (const char* name : {"libcrypto.so", "libssl.so"}) {
       const std::string path = library_dir + "/" + name;
       if (dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) == nullptr) {
-        const char* why = dlerror();
+        // Only ever reached inside this one-time initialisation, which no
+        // other thread runs at the same time.
+        const char* why = dlerror();  // NOLINT(concurrency-mt-unsafe)
         return "cannot load " + path + ": " + (why != nullptr ? why : "unknown error");
       }
     }

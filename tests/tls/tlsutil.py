@@ -194,8 +194,18 @@ class Exporter:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
+    # What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
+    # print when a sanitized build finds something.
+    SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
     def stop(self):
-        return procs.stop(self.process)
+        """Stops it; an AssertionError when a sanitizer reported anything."""
+        code = procs.stop(self.process)
+        log = self.log()
+        for report in self.SANITIZER_REPORTS:
+            if report in log:
+                raise AssertionError(f"sanitizer report from the exporter:\n{log[-6000:]}")
+        return code
 
 
 def client_context(pki, cert=None, key=None, minimum=None, maximum=None):
