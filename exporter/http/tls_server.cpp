@@ -189,9 +189,11 @@ std::optional<std::string> PrepareCivetwebTls(const std::string& library_dir) {
 
 int ConfigureSslContext(void* ssl_ctx, TlsSource& source) {
   auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
-  // civetweb ORs in SSL_OP_ALL of OpenSSL 1.0's headers; under OpenSSL 3
-  // those bits mean other things (no extended master secret, client
-  // renegotiation allowed, ...). Start from nothing and set what is meant.
+  // civetweb ORs in SSL_OP_ALL and SSL_OP_NO_SSLv2 as OpenSSL 1.0 numbered
+  // them (0x80000BFF, 0x01000000); under OpenSSL 3 those bits mean
+  // SSL_OP_NO_EXTENDED_MASTER_SECRET, SSL_OP_ENABLE_KTLS,
+  // SSL_OP_ALLOW_CLIENT_RENEGOTIATION, SSL_OP_DISABLE_TLSEXT_CA_NAMES,
+  // SSL_OP_NO_ANTI_REPLAY and more. Start from nothing and set what is meant.
   SSL_CTX_clear_options(ctx, SSL_CTX_get_options(ctx));
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_CIPHER_SERVER_PREFERENCE);
