@@ -97,6 +97,7 @@ int Run(const wgx::Options& options) {
   server_options.enable_lifecycle = options.enable_lifecycle;
   server_options.max_requests = options.max_requests;
   server_options.version = kVersion;
+  server_options.tls_library_dir = wgx::DefaultTlsLibraryDir();
   wgx::HttpServer server(
       server_options, {[&collector](const auto& sink) { return collector.Collect(sink); }, reload},
       auth);
@@ -104,8 +105,9 @@ int Run(const wgx::Options& options) {
     spdlog::error("{}", *error);
     return 1;
   }
-  spdlog::info("wireguard_exporter {} (revision {}) listening on {}, metrics at {}", kVersion,
-               kRevision, options.listen_address, options.telemetry_path);
+  spdlog::info("wireguard_exporter {} (revision {}) listening on {}{}, metrics at {}", kVersion,
+               kRevision, options.listen_address, auth.TlsEnabled() ? " (TLS)" : "",
+               options.telemetry_path);
   if (options.config_file) {
     spdlog::info("configuration from {}", *options.config_file);
   } else {

@@ -83,10 +83,15 @@ fi
 # UndefinedBehaviorSanitizer, then under ThreadSanitizer: any report fails.
 if [ "${WGX_SKIP_SANITIZERS:-0}" != 1 ]; then
   stage "build asan+ubsan" build build-asan -DWGX_SANITIZE=address,undefined \
-    -DWGX_BUILD_BENCHMARKS=OFF "${unit_targets[@]}"
+    -DWGX_BUILD_BENCHMARKS=OFF "${unit_targets[@]}" wireguard_exporter
   stage "tests asan+ubsan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -L "$unit_labels"
+  # The TLS suites against the sanitized exporter (OpenSSL and civetweb's
+  # TLS paths run inside it); any report fails them.
+  stage "tls asan+ubsan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -L '^sanitize$'
   stage "build tsan" build build-tsan -DWGX_SANITIZE=thread -DWGX_BUILD_BENCHMARKS=OFF \
     "${unit_targets[@]}"
   stage "tests tsan" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -45,7 +45,8 @@ const std::map<std::string, FlagSpec>& Specs() {
           return {};
         }}},
       {"web.config.file",
-       {"Path to a web configuration file (basic authentication, response headers).", "", false,
+       {"Path to a web configuration file (TLS, basic authentication, response headers).", "",
+        false,
         [](Options& o, const std::string& v) -> std::string {
           if (v.empty()) return "must not be empty";
           o.web_config_file = v;

@@ -14,6 +14,7 @@
 
 #include "exporter/http/body_stream.h"
 #include "exporter/http/gzip_stream.h"
+#include "exporter/http/tls_server.h"
 
 namespace wgx {
 namespace {
@@ -99,14 +100,23 @@ HttpServer::HttpServer(ServerOptions options, ServerHandlers handlers, WebAuth& 
 HttpServer::~HttpServer() { Stop(); }
 
 std::optional<std::string> HttpServer::Start() {
+  const bool tls = auth_.TlsEnabled();
+  // Before anything of civetweb's touches OpenSSL (see tls_server.h).
+  if (tls) {
+    if (auto error = PrepareCivetwebTls(options_.tls_library_dir)) {
+      return "cannot serve TLS: " + *error;
+    }
+  }
   mg_init_library(0);
+  // civetweb marks a TLS port with a trailing "s".
+  const std::string ports = options_.listening_ports + (tls ? "s" : "");
   const std::string threads = std::to_string(options_.threads);
   const std::string timeout = std::to_string(options_.request_timeout_ms);
-  const char* civet_options[] = {"listening_ports", options_.listening_ports.c_str(), "num_threads",
-                                 threads.c_str(), "request_timeout_ms", timeout.c_str(),
-                                 "linger_timeout_ms", "1000", "enable_keep_alive", "yes",
-                                 "keep_alive_timeout_ms", "30000", "max_request_size", "16384",
-                                 "enable_directory_listing", "no", "decode_url", "yes",
+  const char* civet_options[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+                                 "request_timeout_ms", timeout.c_str(), "linger_timeout_ms", "1000",
+                                 "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000",
+                                 "max_request_size", "16384", "enable_directory_listing", "no",
+                                 "decode_url", "yes",
                                  // A streamed body is written as a chunk-size
                                  // line, the data and a CRLF: without this,
                                  // Nagle's algorithm holds the small writes
@@ -119,6 +129,11 @@ std::optional<std::string> HttpServer::Start() {
     spdlog::debug("http: {}", message);
     return 1;
   };
+  if (tls) {
+    callbacks.init_ssl = [](void* ssl_ctx, void* self) {
+      return ConfigureSslContext(ssl_ctx, static_cast<HttpServer*>(self)->auth_);
+    };
+  }
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = this;

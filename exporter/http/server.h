@@ -29,6 +29,9 @@ struct ServerOptions {
   int threads = 64;
   int request_timeout_ms = 10'000;
   std::string version;
+  // Where the TLS helper libraries are (DefaultTlsLibraryDir()); used only
+  // when the web config asks for TLS.
+  std::string tls_library_dir;
 };
 
 // Scrapes and hands the exposition text to the sink piece by piece, in

@@ -14,6 +14,7 @@
 
 #include "exporter/config/config_store.h"
 #include "exporter/config/file_util.h"
+#include "exporter/http/tls_material.h"
 
 namespace wgx {
 namespace {
@@ -95,10 +96,9 @@ std::variant<WebConfig, ConfigError> ParseWebConfig(std::string_view yaml,
       const std::string key = entry.first.as<std::string>();
       const YAML::Node& value = entry.second;
       if (key == "tls_server_config") {
-        if (value.IsNull() || (value.IsMap() && value.size() == 0)) continue;
-        return ErrorAt(file_name, entry.first.Mark(),
-                       "tls_server_config: TLS is not supported by this exporter's HTTP server; "
-                       "terminate TLS in a reverse proxy in front of it");
+        auto tls = ParseTlsServerConfig(value, file_name);
+        if (auto* e = std::get_if<ConfigError>(&tls)) return *e;
+        config.tls = std::get<std::optional<TlsServerConfig>>(std::move(tls));
       } else if (key == "http_server_config") {
         if (value.IsNull()) continue;
         if (!value.IsMap())
@@ -190,12 +190,22 @@ std::optional<ConfigError> WebAuth::LoadInitial() {
   buf << in.rdbuf();
   auto parsed = ParseWebConfig(buf.str(), *path_);
   if (auto* e = std::get_if<ConfigError>(&parsed)) return *e;
-  config_ = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  auto config = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  if (config->tls) {
+    auto tls = LoadTlsGeneration(*config->tls, *path_);
+    if (auto* e = std::get_if<ConfigError>(&tls)) return *e;
+    tls_ = std::get<std::shared_ptr<const TlsGeneration>>(std::move(tls));
+  }
+  config_ = std::move(config);
   return std::nullopt;
 }
 
 std::shared_ptr<const WebConfig> WebAuth::CurrentRefreshed() {
   std::lock_guard lock(mutex_);
+  return RefreshLocked();
+}
+
+std::shared_ptr<const WebConfig> WebAuth::RefreshLocked() {
   if (!path_) return config_;
   FileStamp now = StampFile(*path_);
   if (now == stamp_) return config_;
@@ -212,10 +222,53 @@ std::shared_ptr<const WebConfig> WebAuth::CurrentRefreshed() {
     spdlog::error("web config rejected, keeping the previous one: {}", e->ToString());
     return config_;
   }
-  config_ = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  auto config = std::make_shared<WebConfig>(std::get<WebConfig>(std::move(parsed)));
+  std::shared_ptr<const TlsGeneration> tls;
+  if (config->tls.has_value() != (tls_ != nullptr)) {
+    // The port was opened with or without TLS at start.
+    spdlog::error(
+        "web config rejected, keeping the previous one: {}: tls_server_config {} "
+        "needs a restart",
+        *path_, config->tls ? "turning TLS on" : "turning TLS off");
+    return config_;
+  }
+  if (config->tls) {
+    auto loaded = LoadTlsGeneration(*config->tls, *path_);
+    if (auto* e = std::get_if<ConfigError>(&loaded)) {
+      spdlog::error("web config rejected, keeping the previous one: {}", e->ToString());
+      return config_;
+    }
+    tls = std::get<std::shared_ptr<const TlsGeneration>>(std::move(loaded));
+  }
+  config_ = std::move(config);
+  tls_ = std::move(tls);
   verified_.clear();
   spdlog::info("web config {} reloaded", *path_);
   return config_;
+}
+
+bool WebAuth::TlsEnabled() {
+  std::lock_guard lock(mutex_);
+  return tls_ != nullptr;
+}
+
+std::shared_ptr<const TlsGeneration> WebAuth::CurrentTls() {
+  std::lock_guard lock(mutex_);
+  RefreshLocked();
+  if (tls_ == nullptr || !TlsFilesChanged(*tls_)) return tls_;
+  auto loaded = LoadTlsGeneration(tls_->config, *path_);
+  if (auto* e = std::get_if<ConfigError>(&loaded)) {
+    spdlog::error("TLS certificate not reloaded, the previous one stays in use: {}", e->ToString());
+    // Tried once per change of the files, not on every connection.
+    auto same = std::make_shared<TlsGeneration>(*tls_);
+    for (auto& stamp : same->stamps) stamp = StampFile(stamp.path);
+    tls_ = std::move(same);
+    return tls_;
+  }
+  tls_ = std::get<std::shared_ptr<const TlsGeneration>>(std::move(loaded));
+  spdlog::info("TLS certificate reloaded: {} (valid until {})", tls_->material->leaf_subject,
+               tls_->material->leaf_not_after);
+  return tls_;
 }
 
 std::vector<std::pair<std::string, std::string>> WebAuth::Headers() {

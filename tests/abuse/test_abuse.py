@@ -552,7 +552,7 @@ class CommandLineMisuseTest(unittest.TestCase):
         self.assertEqual(code, 1, lines)
         self.assertIn(self.workdir, "\n".join(lines))
 
-    def test_web_config_asking_for_tls_is_refused(self):
+    def test_web_config_naming_a_missing_certificate_is_refused(self):
         path = os.path.join(self.workdir, "web.yml")
         with open(path, "w", encoding="utf-8") as web:
             web.write("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n")
@@ -562,8 +562,8 @@ class CommandLineMisuseTest(unittest.TestCase):
         self.assertEqual(code, 1, lines)
         errors = error_lines(lines)
         self.assertEqual(len(errors), 1, lines)
-        self.assertIn(path, errors[0])
-        self.assertIn("TLS", errors[0])
+        self.assertIn(f"{path}:2:14: tls_server_config.cert_file: "
+                      f"{os.path.join(self.workdir, 'a.crt')}: cannot read it", errors[0])
 
 
 if __name__ == "__main__":

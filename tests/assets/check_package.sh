@@ -28,6 +28,12 @@ expect -rw-r--r-- /usr/share/wireguard_exporter/prometheus.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/alertmanager.yml
 expect -rw-r--r-- /usr/share/doc/wireguard-exporter/examples/userspace-wireguard.conf
 expect -rw-r--r-- /usr/share/doc/wireguard-exporter/examples/namespaces.conf
+# The TLS helper libraries, in the exporter's private directory only.
+expect -rw-r--r-- /usr/lib/wireguard_exporter/libssl.so
+expect -rw-r--r-- /usr/lib/wireguard_exporter/libcrypto.so
+if grep -E ' /usr/lib/(x86_64-linux-gnu/)?lib(ssl|crypto)\.so' "$tmp/contents"; then
+  echo "FAIL: a libssl.so/libcrypto.so on the system's library path"; rc=1
+fi
 if grep -E ' /usr/local/|/_CPack_|/tmp/' "$tmp/contents"; then
   echo "FAIL: paths outside the Debian layout"; rc=1
 fi
@@ -39,6 +45,31 @@ grep -q '^ExecStart=/usr/bin/wireguard_exporter --config.file=/etc/wireguard_exp
 # The shipped example Prometheus config finds the shipped rules.
 promtool check config "$tmp/root/usr/share/wireguard_exporter/prometheus.yml" >/dev/null ||
   { echo "FAIL: promtool check config of the installed example"; rc=1; }
+
+# The unpacked tree serves TLS: the executable finds the helpers next to it.
+pki="$tmp/pki"
+mkdir -p "$pki"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$pki/key.pem" -out "$pki/cert.pem" 2>/dev/null
+printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n' > "$pki/web.yml"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$tmp/root/usr/bin/wireguard_exporter" --web.listen-address="127.0.0.1:$port" \
+  --web.config.file="$pki/web.yml" --no-wireguard.kernel --wireguard.socket-dir="$pki" \
+  >"$tmp/exporter.log" 2>&1 &
+exporter=$!
+served=""
+for _ in $(seq 50); do
+  if curl -sf --cacert "$pki/cert.pem" "https://127.0.0.1:$port/metrics" -o "$tmp/metrics"; then
+    served=yes; break
+  fi
+  sleep 0.1
+done
+kill "$exporter" 2>/dev/null; wait "$exporter" 2>/dev/null || true
+if [ -n "$served" ] && grep -q '^wireguard_exporter_build_info' "$tmp/metrics"; then
+  echo "the packaged exporter serves TLS"
+else
+  echo "FAIL: the packaged exporter did not serve TLS:"; cat "$tmp/exporter.log"; rc=1
+fi
 
 dpkg-deb -f "$deb" Package Version Architecture Depends > "$tmp/control"
 cat "$tmp/control"
