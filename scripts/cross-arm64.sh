@@ -54,7 +54,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/debian"
 printf 'Source: wireguard-exporter\n\nPackage: wireguard-exporter\nArchitecture: any\n' > "$tmp/debian/control"
-depends=$(cd "$tmp" && dpkg-shlibdeps -O "$native" 2>/dev/null |
+# The TLS helper libraries beside it are part of the package too.
+shims=$(find "$(dirname "$native")/wgx-tls-shims" -name 'lib*.so' -type f 2>/dev/null || true)
+# shellcheck disable=SC2086
+depends=$(cd "$tmp" && dpkg-shlibdeps -O "$native" $shims 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "cross-arm64: dpkg-shlibdeps found no dependencies of $native" >&2; exit 1; }
 
