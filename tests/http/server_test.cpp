@@ -257,8 +257,9 @@ class ServerTest : public ::testing::Test {
     options_.enable_lifecycle = lifecycle;
     options_.version = "1.2.3";
     ServerHandlers handlers;
-    handlers.collect = [this](const ExpositionSink& sink) {
+    handlers.collect = [this](ExpositionFormat format, const ExpositionSink& sink) {
       ++scrapes_;
+      last_format_ = format;
       return collect_ ? collect_(sink) : ServeExposition(sink);
     };
     handlers.reload = [this]() -> std::optional<ConfigError> {
@@ -295,7 +296,8 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<WebAuth> auth_;
   ServerOptions options_;
   // Set before Start to replace the collect handler that serves the exposition.
-  CollectHandler collect_;
+  std::function<bool(const ExpositionSink&)> collect_;
+  std::atomic<ExpositionFormat> last_format_{ExpositionFormat::kText};
   Gate gate_;  // outlives the server, whose workers may wait in it
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
@@ -566,6 +568,37 @@ TEST_F(ServerTest, MethodsAreChecked) {
   EXPECT_NE(head.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
 }
 
+// The Accept header picks the format; the Content-Type names it, for GET and
+// HEAD alike, and caches are told the answer varies with it.
+TEST_F(ServerTest, AcceptHeaderPicksTheFormat) {
+  Start(false);
+  const std::string prometheus2 =
+      "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+  const Response open_metrics = Get(port_, "/metrics", prometheus2);
+  EXPECT_EQ(open_metrics.status, 200);
+  EXPECT_NE(open_metrics.headers.find(
+                "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            std::string::npos)
+      << open_metrics.headers;
+  EXPECT_NE(open_metrics.headers.find("Vary: Accept, Accept-Encoding"), std::string::npos);
+  EXPECT_EQ(last_format_.load(), ExpositionFormat::kOpenMetrics);
+
+  const Response curl = Get(port_, "/metrics", "Accept: */*\r\n");
+  EXPECT_NE(curl.headers.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
+            std::string::npos)
+      << curl.headers;
+  EXPECT_EQ(last_format_.load(), ExpositionFormat::kText);
+
+  const Response head = Request(
+      port_, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + prometheus2 + "\r\n");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(head.headers.find("Content-Type: application/openmetrics-text; version=1.0.0"),
+            std::string::npos)
+      << head.headers;
+  EXPECT_EQ(scrapes_, 2);
+}
+
 TEST_F(ServerTest, ReloadNeedsLifecycleFlag) {
   Start(false);
   EXPECT_EQ(Post(port_, "/-/reload").status, 403);
@@ -611,7 +644,7 @@ TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {
   ServerOptions options;
   options.listening_ports = "127.0.0.1:" + std::to_string(port_);
   HttpServer second(options,
-                    ServerHandlers{[](const ExpositionSink&) { return true; },
+                    ServerHandlers{[](ExpositionFormat, const ExpositionSink&) { return true; },
                                    [] { return std::optional<ConfigError>(); }},
                     auth);
   auto error = second.Start();
