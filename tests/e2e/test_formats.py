@@ -288,7 +288,8 @@ class FormatsEndToEnd(unittest.TestCase):
         self.assertRegex(head, r"(?im)^content-type: application/openmetrics-text; "
                                r"version=1\.0\.0; charset=utf-8\r?$")
         families = self.parse_openmetrics(proc.stdout)
-        self.assertEqual(len(families["wireguard_peer_online"].samples), FAKE_PEERS + 2)
+        # a0's two peers, b0's one, the fake ones.
+        self.assertEqual(len(families["wireguard_peer_online"].samples), FAKE_PEERS + 3)
 
         # curl's own Accept (*/*): the text format, which a strict parser reads.
         plain = subprocess.run([CURL, "-sS", "--fail", "-D", headers, url],
