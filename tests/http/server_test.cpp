@@ -262,6 +262,7 @@ class ServerTest : public ::testing::Test {
       last_format_ = format;
       return collect_ ? collect_(sink) : ServeExposition(sink);
     };
+    if (summarize_) handlers.summarize = summarize_;
     handlers.reload = [this]() -> std::optional<ConfigError> {
       ++reloads_;
       if (fail_reload_) return ConfigError{"c.yml", 3, 4, "bad"};
@@ -297,6 +298,7 @@ class ServerTest : public ::testing::Test {
   ServerOptions options_;
   // Set before Start to replace the collect handler that serves the exposition.
   std::function<bool(const ExpositionSink&)> collect_;
+  std::function<ScrapeSummary()> summarize_;  // set before Start for a live landing page
   std::atomic<ExpositionFormat> last_format_{ExpositionFormat::kText};
   Gate gate_;  // outlives the server, whose workers may wait in it
   std::unique_ptr<HttpServer> server_;
@@ -540,6 +542,50 @@ TEST_F(ServerTest, AScrapeBeyondTheLimitIsRefused) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body, "up 1\n");
   }
+}
+
+// The landing page reads the interfaces live, as a scrape does, and counts
+// against --web.max-requests: with every place taken it is still served,
+// saying it could not read them.
+TEST_F(ServerTest, LandingPageShowsALiveReadWithinTheScrapeLimit) {
+  options_.max_requests = 1;
+  options_.config_file = "/etc/x/exporter.yml";
+  std::atomic<int> summaries{0};
+  summarize_ = [&summaries] {
+    ++summaries;
+    ScrapeSummary summary;
+    InterfaceSummary wg0;
+    wg0.name = "wg0";
+    wg0.up = true;
+    wg0.implementation = "kernel";
+    wg0.peers = 4;
+    wg0.peers_online = 3;
+    summary.interfaces = {wg0};
+    summary.namespaces = {NamespaceSummary{"", true, 1, ""}};
+    return summary;
+  };
+  collect_ = [this](const ExpositionSink& sink) {
+    gate_.Pass();
+    return sink("up 1\n");
+  };
+  Start(false);
+  const Response page = Get(port_, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.headers.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
+  EXPECT_NE(page.body.find("<td>wg0</td><td class=\"up\">up</td><td>kernel</td>"),
+            std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("<code>/etc/x/exporter.yml</code>"), std::string::npos);
+  EXPECT_EQ(summaries.load(), 1);
+
+  auto running = std::async(std::launch::async, [this] { return Get(port_, "/metrics"); });
+  EXPECT_TRUE(gate_.AwaitWaiting(1));
+  const Response busy = Get(port_, "/");
+  gate_.Open();
+  EXPECT_EQ(busy.status, 200);
+  EXPECT_NE(busy.body.find("id=\"not-read\""), std::string::npos) << busy.body;
+  EXPECT_EQ(summaries.load(), 1);
+  EXPECT_EQ(running.get().status, 200);
 }
 
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
