@@ -82,8 +82,9 @@ TEST(NegotiateTest, UnservedVersionsAndRefusalsArePassedOver) {
 }
 
 TEST(NegotiateTest, ToleratesSpacingCaseAndQuotes) {
-  EXPECT_EQ(NegotiateFormat(" Application/OpenMetrics-Text ; Version=\"1.0.0\" ; Q=0.9 , */*;q=0.1"),
-            kOpenMetrics);
+  EXPECT_EQ(
+      NegotiateFormat(" Application/OpenMetrics-Text ; Version=\"1.0.0\" ; Q=0.9 , */*;q=0.1"),
+      kOpenMetrics);
   EXPECT_EQ(NegotiateFormat("application/openmetrics-text; version=1.0.0; charset=utf-8"),
             kOpenMetrics);
 }
