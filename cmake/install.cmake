@@ -116,9 +116,27 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 # Shared-library dependencies come from dpkg-shlibdeps (libcivetweb1,
 # libyaml-cpp0.7, libspdlog1.10, libmnl0, libssl3, libcrypt1, libisal2, ...).
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# A cross build (scripts/cross-arm64.sh) cannot run it on the foreign binary
+# and is given the list instead, with the target's architecture.
+set(WGX_DEB_SHLIB_DEPENDS "" CACHE STRING "Library dependencies of a cross-built .deb")
+if(CMAKE_CROSSCOMPILING)
+  if(NOT WGX_DEB_SHLIB_DEPENDS)
+    message(WARNING "cross build without WGX_DEB_SHLIB_DEPENDS: the .deb will lack library dependencies")
+  endif()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  if(CMAKE_SYSTEM_PROCESSOR STREQUAL "aarch64")
+    set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
+  endif()
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 set(CPACK_STRIP_FILES TRUE)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd (>= 247)")
+if(CMAKE_CROSSCOMPILING AND WGX_DEB_SHLIB_DEPENDS)
+  # In the order CPack writes a native package's: its own, then the libraries.
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd (>= 247), ${WGX_DEB_SHLIB_DEPENDS}")
+else()
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd (>= 247)")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "wireguard-tools, prometheus, prometheus-alertmanager")
 
 set(WGX_DEB_DIR ${CMAKE_CURRENT_BINARY_DIR}/wgx-deb)

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +13,9 @@
 #include <vector>
 
 #include "exporter/config/config_store.h"
+#include "exporter/http/capabilities.h"
 #include "exporter/http/flags.h"
+#include "exporter/http/healthcheck.h"
 #include "exporter/http/logging.h"
 #include "exporter/http/server.h"
 #include "exporter/http/web_config.h"
@@ -40,6 +43,13 @@ void UseOneMallocArena() {
 
 int Run(const wgx::Options& options) {
   wgx::SetUpLogging(options.log_format, options.log_level);
+  // Before any thread exists, so that every thread inherits them.
+  if (const std::string caps = wgx::RaisePermittedCapabilities(); caps.rfind("error: ", 0) == 0) {
+    spdlog::warn("cannot raise the permitted capabilities: {}", caps.substr(7));
+  } else if (getuid() != 0) {
+    spdlog::debug("running as uid {} with capabilities: {}", getuid(),
+                  caps.empty() ? "none" : caps);
+  }
 
   wgx::ConfigStore store(options.config_file);
   if (auto error = store.LoadInitial()) {
@@ -147,6 +157,12 @@ int main(int argc, char** argv) {
     if (options.show_version) {
       (void)std::printf("wireguard_exporter, version %s (revision: %s)\n", kVersion, kRevision);
       return 0;
+    }
+    if (options.healthcheck) {
+      const auto result = wgx::CheckHealth(options.listen_address);
+      (void)std::fprintf(result.healthy ? stdout : stderr, "%s: %s\n",
+                         result.healthy ? "healthy" : "unhealthy", result.detail.c_str());
+      return result.healthy ? 0 : 1;
     }
     return Run(options);
   } catch (const std::exception& e) {

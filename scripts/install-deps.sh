@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, running and testing wireguard_exporter needs.
-# Idempotent and non-interactive. Usage: scripts/install-deps.sh [build|test|all]
+# Idempotent and non-interactive.
+# Usage: scripts/install-deps.sh [build|image|test|all]
+#   build  compiling the exporter
+#   image  building and running the container image with podman
+#   test   everything the test suite needs (build and image included)
 set -euo pipefail
 profile=${1:-all}
 
@@ -17,11 +21,24 @@ test_pkgs=(
   qemu-system-x86 busybox-static kmod cpio libcap2-bin
   systemd
 )
+image_pkgs=(
+  podman runc mmdebstrap
+)
+deploy_pkgs=(
+  docker-compose util-linux
+  qemu-user-static crossbuild-essential-arm64 binutils-aarch64-linux-gnu
+)
+# kubectl (for `kubectl kustomize`) and Node.js (for the manifest validator)
+# may come from other repositories; Debian's packages only when they are missing.
+command -v kubectl >/dev/null 2>&1 || deploy_pkgs+=(kubernetes-client)
+command -v node >/dev/null 2>&1 || deploy_pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || deploy_pkgs+=(npm)
 
 case "$profile" in
   build) pkgs=("${build_pkgs[@]}") ;;
-  test|all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  image) pkgs=("${image_pkgs[@]}") ;;
+  test|all) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${image_pkgs[@]}" "${deploy_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|image|test|all]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -108,6 +108,11 @@ const std::map<std::string, FlagSpec>& Specs() {
           o.log_format = v;
           return {};
         }}},
+      {"healthcheck",
+       {"Ask the exporter at --web.listen-address on this host for /-/healthy over plain HTTP "
+        "and exit 0 when it answers 200, else 1 (for container health checks).",
+        "false", true,
+        [](Options& o, const std::string& v) { return ParseBool(v, o.healthcheck); }}},
       {"version",
        {"Show version information and exit.", "", true,
         [](Options& o, const std::string& v) { return ParseBool(v, o.show_version); }}},

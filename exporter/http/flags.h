@@ -22,6 +22,7 @@ struct Options {
   bool read_userspace = true;
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  bool healthcheck = false;
   bool show_version = false;
   bool show_help = false;
 };
