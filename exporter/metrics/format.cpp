@@ -53,25 +53,35 @@ std::string_view MetadataName(const Family& family, ExpositionFormat format) {
 
 void AppendFamilyHeader(std::string& out, const Family& family, ExpositionFormat format) {
   const std::string_view name = MetadataName(family, format);
-  out.append("# HELP ");
-  out.append(name);
-  out.push_back(' ');
-  AppendHelp(out, family.help, format);
-  out.append("\n# TYPE ");
-  out.append(name);
-  out.push_back(' ');
-  out.append(TypeName(family.type, format));
-  out.push_back('\n');
-  // OpenMetrics allows no unit on an info family; an info's name never
-  // carries one anyway.
-  if (format == ExpositionFormat::kOpenMetrics && !family.unit.empty() &&
-      family.type != FamilyType::kInfo) {
-    out.append("# UNIT ");
+  const auto append_line = [&out, name](std::string_view keyword) {
+    out.append("# ");
+    out.append(keyword);
+    out.push_back(' ');
     out.append(name);
     out.push_back(' ');
+  };
+  if (format != ExpositionFormat::kOpenMetrics) {
+    append_line("HELP");
+    AppendHelp(out, family.help, format);
+    out.push_back('\n');
+    append_line("TYPE");
+    out.append(TypeName(family.type, format));
+    out.push_back('\n');
+    return;
+  }
+  // In the order the OpenMetrics specification asks for: TYPE, UNIT, HELP.
+  append_line("TYPE");
+  out.append(TypeName(family.type, format));
+  out.push_back('\n');
+  // An info family may carry no unit; an info's name never holds one anyway.
+  if (!family.unit.empty() && family.type != FamilyType::kInfo) {
+    append_line("UNIT");
     out.append(family.unit);
     out.push_back('\n');
   }
+  append_line("HELP");
+  AppendHelp(out, family.help, format);
+  out.push_back('\n');
 }
 
 void AppendExpositionEnd(std::string& out, ExpositionFormat format) {

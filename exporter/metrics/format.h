@@ -19,8 +19,9 @@ enum class ExpositionFormat {
 // in OpenMetrics without the _total of a counter or the _info of an info.
 std::string_view MetadataName(const Family& family, ExpositionFormat format);
 
-// The family's `# HELP` and `# TYPE` lines, and in OpenMetrics its `# UNIT`
-// line when the family has a unit.
+// The family's `# HELP` and `# TYPE` lines; in OpenMetrics `# TYPE`, `# UNIT`
+// (when the family has a unit) and `# HELP`, the order its specification
+// asks for.
 void AppendFamilyHeader(std::string& out, const Family& family, ExpositionFormat format);
 
 // What ends an exposition: `# EOF` in OpenMetrics, nothing in the text format.

@@ -691,7 +691,8 @@ TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {
   options.listening_ports = "127.0.0.1:" + std::to_string(port_);
   HttpServer second(options,
                     ServerHandlers{[](ExpositionFormat, const ExpositionSink&) { return true; },
-                                   [] { return std::optional<ConfigError>(); }},
+                                   [] { return std::optional<ConfigError>(); },
+                                   {}},
                     auth);
   auto error = second.Start();
   ASSERT_TRUE(error.has_value());

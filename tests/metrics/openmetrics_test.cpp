@@ -148,7 +148,13 @@ TEST(OpenMetricsTest, MetadataNames) {
   std::string out;
   AppendFamilyHeader(out, Family{"x_thing", FamilyType::kUnknown, "a\\b\nc"},
                      ExpositionFormat::kOpenMetrics);
-  EXPECT_EQ(out, "# HELP x_thing a\\\\b\\nc\n# TYPE x_thing unknown\n");
+  EXPECT_EQ(out, "# TYPE x_thing unknown\n# HELP x_thing a\\\\b\\nc\n");
+  out.clear();
+  AppendFamilyHeader(out, families::kPeerReceiveBytes, ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(out,
+            "# TYPE wireguard_peer_receive_bytes counter\n"
+            "# UNIT wireguard_peer_receive_bytes bytes\n"
+            "# HELP wireguard_peer_receive_bytes Bytes received from the peer.\n");
   out.clear();
   AppendFamilyHeader(out, Family{"x_thing", FamilyType::kUnknown, "say \"hi\""},
                      ExpositionFormat::kText);
