@@ -38,6 +38,10 @@ install(FILES ${WGX_SRC}/config/alerts/wireguard.rules.yml ${WGX_SRC}/config/ale
   DESTINATION ${WGX_ASSET_DATADIR}/alerts COMPONENT assets)
 install(FILES ${WGX_SRC}/config/prometheus.yml ${WGX_SRC}/config/alertmanager.yml
   DESTINATION ${WGX_ASSET_DATADIR} COMPONENT assets)
+# Recording rules giving prometheus_wireguard_exporter's series, with their tests.
+install(FILES ${WGX_SRC}/config/compat/prometheus_wireguard_exporter.rules.yml
+  ${WGX_SRC}/config/compat/prometheus_wireguard_exporter.rules_test.yml
+  DESTINATION ${WGX_ASSET_DATADIR}/compat COMPONENT assets)
 
 # Documentation and examples.
 foreach(doc README.md docs/dashboards-and-alerts.md)

@@ -20,6 +20,7 @@
 #include "exporter/http/server.h"
 #include "exporter/http/web_config.h"
 #include "exporter/metrics/collector.h"
+#include "exporter/metrics/process_stats.h"
 #include "exporter/wireguard/host_source.h"
 
 namespace {
@@ -85,9 +86,10 @@ int Run(const wgx::Options& options) {
                           .read_kernel = options.read_kernel,
                           .socket_directory = options.socket_dir,
                           .host = {}});
+  const wgx::ProcessReader process;
   wgx::Collector collector(
       store, source, [] { return std::chrono::system_clock::now(); },
-      wgx::BuildInfo{kVersion, kRevision});
+      wgx::BuildInfo{kVersion, kRevision}, &process);
 
   auto reload = [&store]() -> std::optional<wgx::ConfigError> { return store.Reload(); };
   wgx::ServerOptions server_options;
@@ -98,9 +100,14 @@ int Run(const wgx::Options& options) {
   server_options.max_requests = options.max_requests;
   server_options.version = kVersion;
   server_options.tls_library_dir = wgx::DefaultTlsLibraryDir();
-  wgx::HttpServer server(
-      server_options, {[&collector](const auto& sink) { return collector.Collect(sink); }, reload},
-      auth);
+  server_options.revision = kRevision;
+  server_options.config_file = options.config_file.value_or("");
+  wgx::HttpServer server(server_options,
+                         {[&collector](wgx::ExpositionFormat format, const auto& sink) {
+                            return collector.Collect(sink, std::size_t{256} * 1024, format);
+                          },
+                          reload, [&collector] { return collector.Summarize(); }},
+                         auth);
   if (auto error = server.Start()) {
     spdlog::error("{}", *error);
     return 1;

@@ -17,7 +17,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev libdeflate-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   wireguard-go wireguard-tools iproute2 procps curl openssl python3 psmisc strace util-linux
-  prometheus prometheus-alertmanager wrk
+  prometheus prometheus-alertmanager wrk python3-prometheus-client chromium
   qemu-system-x86 busybox-static kmod cpio libcap2-bin
   systemd
 )

@@ -61,6 +61,7 @@ struct MetricToggles {
   bool peer_handshake_age = true;
   bool peer_keepalive = true;
   bool peer_online = true;
+  bool process = true;  // process_* of the exporter itself
 };
 
 // One switch of MetricToggles and the name metrics.disable gives it in the
@@ -71,13 +72,14 @@ struct MetricToggle {
   bool MetricToggles::*field;
 };
 
-inline constexpr std::array<MetricToggle, 6> kMetricToggles{{
+inline constexpr std::array<MetricToggle, 7> kMetricToggles{{
     {"peer_info", &MetricToggles::peer_info},
     {"peer_bytes", &MetricToggles::peer_bytes},
     {"peer_handshake_timestamp", &MetricToggles::peer_handshake_timestamp},
     {"peer_handshake_age", &MetricToggles::peer_handshake_age},
     {"peer_keepalive", &MetricToggles::peer_keepalive},
     {"peer_online", &MetricToggles::peer_online},
+    {"process", &MetricToggles::process},
 }};
 
 // Identity of a file the snapshot was built from, to notice edits cheaply.

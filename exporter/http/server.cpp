@@ -14,13 +14,14 @@
 
 #include "exporter/http/body_stream.h"
 #include "exporter/http/gzip_stream.h"
+#include "exporter/http/landing_page.h"
+#include "exporter/http/negotiate.h"
 #include "exporter/http/tls_server.h"
 
 namespace wgx {
 namespace {
 
 constexpr char kTextPlain[] = "text/plain; charset=utf-8";
-constexpr char kExposition[] = "text/plain; version=0.0.4; charset=utf-8";
 
 // True when the Accept-Encoding header lists gzip (or *) with a non-zero q.
 bool AcceptsGzip(const char* accept_encoding) {
@@ -41,20 +42,6 @@ bool AcceptsGzip(const char* accept_encoding) {
     return std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) > 0;
   }
   return false;
-}
-
-std::string LandingPage(const ServerOptions& o) {
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-         "<title>WireGuard Exporter</title></head>\n<body>\n<h1>WireGuard Exporter</h1>\n"
-         "<p>Prometheus exporter for WireGuard, version " +
-         o.version +
-         ".</p>\n<ul>\n"
-         "<li><a href=\"" +
-         o.telemetry_path +
-         "\">Metrics</a></li>\n"
-         "<li><a href=\"/-/healthy\">Health</a></li>\n"
-         "<li><a href=\"/-/ready\">Readiness</a></li>\n"
-         "</ul>\n</body>\n</html>\n";
 }
 
 // An HTTP Date header value for `t`, e.g. "Tue, 01 Dec 2026 23:01:20 GMT".
@@ -79,14 +66,15 @@ void LogCurrentException(const char* what_failed) {
 
 // Runs one scrape into `body`, compressed or not. False when the scrape or
 // its compression failed or the client went away; the body is then unfinished.
-bool StreamScrape(const CollectHandler& collect, bool gzip, BodyStream& body) {
+bool StreamScrape(const CollectHandler& collect, ExpositionFormat format, bool gzip,
+                  BodyStream& body) {
   const ExpositionSink to_body = [&body](std::string_view bytes) { return body.Write(bytes); };
-  if (!gzip) return collect(to_body) && body.Finish();
+  if (!gzip) return collect(format, to_body) && body.Finish();
   GzipStream compressed(to_body);
   const ExpositionSink to_gzip = [&compressed](std::string_view text) {
     return compressed.Write(text);
   };
-  return collect(to_gzip) && compressed.Finish() && body.Finish();
+  return collect(format, to_gzip) && compressed.Finish() && body.Finish();
 }
 
 }  // namespace
@@ -244,7 +232,7 @@ int HttpServer::Handle(mg_connection* conn) {
   }
   if (path == "/") {
     if (!is_get) return method_not_allowed("GET, HEAD");
-    Send(conn, 200, "text/html; charset=utf-8", LandingPage(options_));
+    ServeLandingPage(conn);
     return 200;
   }
   if (path == "/-/healthy" || path == "/-/ready") {
@@ -280,25 +268,41 @@ void HttpServer::ServeMetrics(mg_connection* conn, bool head) {
     return;
   }
   const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));
-  const char* headers =
-      gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding" : "Vary: Accept-Encoding";
+  const ExpositionFormat format = NegotiateFormat(mg_get_header(conn, "Accept"));
+  const char* content_type = ContentType(format);
+  const char* headers = gzip ? "Content-Encoding: gzip\r\nVary: Accept, Accept-Encoding"
+                             : "Vary: Accept, Accept-Encoding";
   if (head) {
     // The same headers as a GET, without the cost of a scrape.
-    SendHeaders(conn, 200, kExposition, std::nullopt, headers);
+    SendHeaders(conn, 200, content_type, std::nullopt, headers);
     return;
   }
   BodyStream body(conn, [&](std::optional<std::size_t> content_length, const char* framing) {
-    SendHeaders(conn, 200, kExposition, content_length, headers, framing);
+    SendHeaders(conn, 200, content_type, content_length, headers, framing);
   });
   bool complete = false;
   try {
-    complete = StreamScrape(handlers_.collect, gzip, body);
+    complete = StreamScrape(handlers_.collect, format, gzip, body);
   } catch (...) {
     // Perhaps after the headers went out: only the body can still end this
     // answer honestly, like any other failed scrape.
     LogCurrentException("scrape");
   }
   if (!complete) body.Abort();
+}
+
+void HttpServer::ServeLandingPage(mg_connection* conn) {
+  const LandingPageInfo info{options_.version, options_.revision, options_.telemetry_path,
+                             options_.config_file};
+  std::optional<ScrapeSummary> summary;
+  const bool head = std::strcmp(mg_get_request_info(conn)->request_method, "HEAD") == 0;
+  if (handlers_.summarize && !head) {
+    // Reading the interfaces costs what a scrape costs, and counts as one.
+    const ScrapeLimit::Place place = scrape_limit_.Enter();
+    if (place.admitted()) summary = handlers_.summarize();
+  }
+  Send(conn, 200, "text/html; charset=utf-8",
+       RenderLandingPage(info, summary ? &*summary : nullptr));
 }
 
 }  // namespace wgx

@@ -13,6 +13,8 @@
 #include "exporter/http/scrape_limit.h"
 #include "exporter/http/web_config.h"
 #include "exporter/metrics/collector.h"
+#include "exporter/metrics/format.h"
+#include "exporter/metrics/summary.h"
 
 struct mg_context;
 struct mg_connection;
@@ -32,15 +34,20 @@ struct ServerOptions {
   // Where the TLS helper libraries are (DefaultTlsLibraryDir()); used only
   // when the web config asks for TLS.
   std::string tls_library_dir;
+  std::string revision;
+  std::string config_file;  // for the landing page; empty: built-in defaults
 };
 
-// Scrapes and hands the exposition text to the sink piece by piece, in
-// order; returns false when the sink stopped it (the client went away).
-using CollectHandler = std::function<bool(const ExpositionSink& sink)>;
+// Scrapes and hands the exposition text in `format` to the sink piece by
+// piece, in order; returns false when the sink stopped it (the client went
+// away).
+using CollectHandler = std::function<bool(ExpositionFormat format, const ExpositionSink& sink)>;
 
 struct ServerHandlers {
   CollectHandler collect;                              // GET /metrics
   std::function<std::optional<ConfigError>()> reload;  // POST /-/reload
+  // GET /: what a scrape made now sees; none: the page shows no live state.
+  std::function<ScrapeSummary()> summarize;
 };
 
 class HttpServer {
@@ -61,6 +68,7 @@ class HttpServer {
  private:
   int Handle(mg_connection* conn);
   void ServeMetrics(mg_connection* conn, bool head);
+  void ServeLandingPage(mg_connection* conn);
   void Send(mg_connection* conn, int status, const char* content_type, std::string_view body,
             const char* extra_header = nullptr);
   // Content-Length is left out when `content_length` is empty.

@@ -11,8 +11,13 @@
 
 namespace wgx {
 
-Collector::Collector(ConfigStore& store, DeviceSource& source, WallClock clock, BuildInfo build)
-    : store_(store), source_(source), clock_(std::move(clock)), build_(std::move(build)) {}
+Collector::Collector(ConfigStore& store, DeviceSource& source, WallClock clock, BuildInfo build,
+                     const ProcessReader* process)
+    : store_(store),
+      source_(source),
+      clock_(std::move(clock)),
+      build_(std::move(build)),
+      process_(process) {}
 
 Collector::Scrape Collector::Gather() {
   store_.ReloadIfChanged();
@@ -101,25 +106,40 @@ Collector::Scrape Collector::Gather() {
   return scrape;
 }
 
-std::string Collector::CollectText() {
+std::string Collector::CollectText(ExpositionFormat format) {
   std::string out;
-  Collect([&out](std::string_view piece) {
-    out.append(piece);
-    return true;
-  });
+  Collect(
+      [&out](std::string_view piece) {
+        out.append(piece);
+        return true;
+      },
+      std::size_t{256} * 1024, format);
   return out;
 }
 
-bool Collector::Collect(const ExpositionSink& sink, std::size_t chunk_bytes) {
+bool Collector::Collect(const ExpositionSink& sink, std::size_t chunk_bytes,
+                        ExpositionFormat format) {
   const Scrape scrape = Gather();
+  std::optional<ProcessStats> process;
+  if (process_ != nullptr && scrape.config->metrics.process) process = process_->Read();
   return StreamExposition({.config = *scrape.config,
                            .readings = scrape.readings,
                            .now = scrape.now,
                            .reload = scrape.reload,
                            .build = build_,
                            .scrape_duration_seconds = scrape.duration_seconds,
-                           .namespaces = &scrape.namespaces},
+                           .namespaces = &scrape.namespaces,
+                           .format = format,
+                           .process = process ? &*process : nullptr},
                           chunk_bytes, sink);
+}
+
+ScrapeSummary Collector::Summarize() {
+  const Scrape scrape = Gather();
+  ScrapeSummary summary =
+      SummarizeScrape(*scrape.config, scrape.readings, scrape.namespaces, scrape.now);
+  summary.reload = scrape.reload;
+  return summary;
 }
 
 }  // namespace wgx

@@ -11,6 +11,8 @@
 #include "exporter/config/config.h"
 #include "exporter/config/config_store.h"
 #include "exporter/metrics/exposition.h"
+#include "exporter/metrics/process_stats.h"
+#include "exporter/metrics/summary.h"
 #include "exporter/wireguard/source.h"
 
 namespace wgx {
@@ -19,18 +21,26 @@ using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 class Collector {
  public:
-  Collector(ConfigStore& store, DeviceSource& source, WallClock clock, BuildInfo build);
+  // With a `process` reader, every scrape also reads the exporter's own
+  // process figures (unless the config switches them off).
+  Collector(ConfigStore& store, DeviceSource& source, WallClock clock, BuildInfo build,
+            const ProcessReader* process = nullptr);
 
   // Reloads the config if its files changed, lists and reads the selected
-  // interfaces, and streams the exposition to `sink` in pieces of about
-  // `chunk_bytes`. Never throws; a failing interface is a 0 and a log line,
-  // never a failed scrape. Safe to call from several threads. Returns false
-  // when the sink stopped it.
-  bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = std::size_t{256} * 1024);
+  // interfaces, and streams the exposition in `format` to `sink` in pieces of
+  // about `chunk_bytes`. Never throws; a failing interface is a 0 and a log
+  // line, never a failed scrape. Safe to call from several threads. Returns
+  // false when the sink stopped it.
+  bool Collect(const ExpositionSink& sink, std::size_t chunk_bytes = std::size_t{256} * 1024,
+               ExpositionFormat format = ExpositionFormat::kText);
 
   // The same scrape, its exposition collected into one string (for tests and
   // tools; the HTTP server streams).
-  std::string CollectText();
+  std::string CollectText(ExpositionFormat format = ExpositionFormat::kText);
+
+  // What the landing page shows: the interfaces and namespaces of a scrape
+  // made now, without writing an exposition.
+  ScrapeSummary Summarize();
 
  private:
   struct Scrape {
@@ -48,6 +58,7 @@ class Collector {
   DeviceSource& source_;
   WallClock clock_;
   BuildInfo build_;
+  const ProcessReader* process_;
 };
 
 }  // namespace wgx

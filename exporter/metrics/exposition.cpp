@@ -8,6 +8,9 @@
 
 #include "exporter/metrics/address_text.h"
 #include "exporter/metrics/families.h"
+#include "exporter/metrics/format.h"
+#include "exporter/metrics/handshake.h"
+#include "exporter/metrics/process_stats.h"
 #include "exporter/metrics/text.h"
 
 namespace wgx {
@@ -19,28 +22,6 @@ namespace {
 bool IsReservedLabel(std::string_view name) {
   return std::find(kExporterLabelNames.begin(), kExporterLabelNames.end(), name) !=
          kExporterLabelNames.end();
-}
-
-std::string_view TypeName(FamilyType type) {
-  switch (type) {
-    case FamilyType::kGauge:
-      return "gauge";
-    case FamilyType::kCounter:
-      return "counter";
-  }
-  return "untyped";
-}
-
-void AppendHeader(std::string& out, const Family& family) {
-  out.append("# HELP ");
-  out.append(family.name);
-  out.push_back(' ');
-  out.append(family.help);
-  out.append("\n# TYPE ");
-  out.append(family.name);
-  out.push_back(' ');
-  out.append(TypeName(family.type));
-  out.push_back('\n');
 }
 
 // Appends `a` merged with `b` (both sorted by name), `b` winning on equal
@@ -66,10 +47,12 @@ void AppendMergedLabels(std::string& out, const Labels& a, const Labels& b) {
 
 class Output {
  public:
-  Output(std::string& buffer, std::size_t flush_at, const ExpositionSink* sink)
-      : buffer_(buffer), flush_at_(flush_at), sink_(sink) {}
+  Output(std::string& buffer, std::size_t flush_at, const ExpositionSink* sink,
+         ExpositionFormat format)
+      : buffer_(buffer), flush_at_(flush_at), sink_(sink), format_(format) {}
 
   std::string& text() { return buffer_; }
+  ExpositionFormat format() const { return format_; }
   bool stopped() const { return stopped_; }
 
   void MaybeFlush() {
@@ -86,47 +69,13 @@ class Output {
   std::string& buffer_;
   const std::size_t flush_at_;
   const ExpositionSink* sink_;
+  const ExpositionFormat format_;
   bool stopped_ = false;
 };
 
 // ---------------------------------------------------------------------------
 // What the renderer works from: interfaces in name order, and every peer's
 // label text rendered once into one arena and reused by every peer family.
-
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
-
-std::int64_t ToNanos(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-bool NeverShookHands(const Peer& peer) {
-  return peer.last_handshake_seconds == 0 && peer.last_handshake_nanoseconds == 0;
-}
-
-__extension__ using Int128 = __int128;
-
-// Handshake time in nanoseconds since the epoch, saturating instead of
-// overflowing on nonsense from a device. Neither field is bounded (the
-// nanoseconds need not be under a second), and 128 bits hold the exact sum
-// of any two, so the clamp alone decides.
-std::int64_t HandshakeNanos(const Peer& peer) {
-  const Int128 nanos =
-      Int128{peer.last_handshake_seconds} * kNanosPerSecond + peer.last_handshake_nanoseconds;
-  return static_cast<std::int64_t>(std::clamp<Int128>(
-      nanos, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()));
-}
-
-// Age of the last handshake; 0 when it lies ahead of `now_ns`. Callers check
-// NeverShookHands first.
-std::int64_t HandshakeAgeNanos(const Peer& peer, std::int64_t now_ns) {
-  const std::int64_t handshake_ns = HandshakeNanos(peer);
-  if (handshake_ns >= now_ns) return 0;
-  std::int64_t age;
-  if (__builtin_sub_overflow(now_ns, handshake_ns, &age)) {
-    return std::numeric_limits<std::int64_t>::max();
-  }
-  return age;
-}
 
 struct InterfaceView {
   const InterfaceReading* reading = nullptr;
@@ -142,7 +91,7 @@ struct InterfaceView {
     return reading->result.device ? &*reading->result.device : nullptr;
   }
   bool IsOnline(const Peer& peer, std::int64_t now_ns) const {
-    return !NeverShookHands(peer) && HandshakeAgeNanos(peer, now_ns) <= threshold_ns;
+    return PeerIsOnline(peer, now_ns, threshold_ns);
   }
 };
 
@@ -250,7 +199,7 @@ template <typename AppendRest>
 void WritePeerFamily(Output& output, const Family& family, const std::vector<InterfaceView>& views,
                      const PeerLabelArena& arena, AppendRest append_rest) {
   std::string& out = output.text();
-  AppendHeader(out, family);
+  AppendFamilyHeader(out, family, output.format());
   for (const InterfaceView& view : views) {
     const Device* device = view.device();
     if (device == nullptr) continue;
@@ -274,7 +223,7 @@ void WriteInterfaceFamily(Output& output, const Family& family,
                           const std::vector<InterfaceView>& views, Include include,
                           AppendRest append_rest) {
   std::string& out = output.text();
-  AppendHeader(out, family);
+  AppendFamilyHeader(out, family, output.format());
   for (const InterfaceView& view : views) {
     if (!include(view)) continue;
     out.append(family.name);
@@ -286,16 +235,17 @@ void WriteInterfaceFamily(Output& output, const Family& family,
   output.MaybeFlush();
 }
 
-void WriteScalar(std::string& out, const Family& family, double value) {
-  AppendHeader(out, family);
+void WriteScalar(std::string& out, const Family& family, double value, ExpositionFormat format) {
+  AppendFamilyHeader(out, family, format);
   out.append(family.name);
   out.push_back(' ');
   AppendDouble(out, value);
   out.push_back('\n');
 }
 
-void WriteScalar(std::string& out, const Family& family, std::uint64_t value) {
-  AppendHeader(out, family);
+void WriteScalar(std::string& out, const Family& family, std::uint64_t value,
+                 ExpositionFormat format) {
+  AppendFamilyHeader(out, family, format);
   out.append(family.name);
   out.push_back(' ');
   AppendInteger(out, value);
@@ -308,14 +258,14 @@ void WriteNamespaceFamilies(std::string& out, const ScrapeInputs& inputs) {
   static const std::vector<NamespaceStatus> kNone;
   const std::vector<NamespaceStatus>& namespaces =
       inputs.namespaces != nullptr ? *inputs.namespaces : kNone;
-  AppendHeader(out, families::kNetnsUp);
+  AppendFamilyHeader(out, families::kNetnsUp, inputs.format);
   for (const NamespaceStatus& ns : namespaces) {
     out.append(families::kNetnsUp.name);
     out.push_back('{');
     AppendLabel(out, "netns", ns.name, /*first=*/true);
     out.append(ns.up ? "} 1\n" : "} 0\n");
   }
-  AppendHeader(out, families::kNetnsInterfaces);
+  AppendFamilyHeader(out, families::kNetnsInterfaces, inputs.format);
   for (const NamespaceStatus& ns : namespaces) {
     std::uint64_t found = 0;
     for (const InterfaceReading& reading : inputs.readings) {
@@ -448,25 +398,30 @@ void Render(const ScrapeInputs& inputs, Output& output) {
 
   WriteNamespaceFamilies(text, inputs);
 
-  AppendHeader(text, families::kBuildInfo);
+  const ExpositionFormat format = inputs.format;
+  AppendFamilyHeader(text, families::kBuildInfo, format);
   text.append(families::kBuildInfo.name);
   text.push_back('{');
   AppendLabel(text, "version", inputs.build.version, /*first=*/true);
   AppendLabel(text, "revision", inputs.build.revision);
   text.append("} 1\n");
   WriteScalar(text, families::kReloadSuccessful,
-              std::uint64_t{inputs.reload.last_reload_successful ? 1u : 0u});
-  WriteScalar(text, families::kReloadSuccessTimestamp,
-              inputs.reload.last_success_timestamp_seconds);
-  WriteScalar(text, families::kReloads, inputs.reload.reloads_total);
-  WriteScalar(text, families::kReloadFailures, inputs.reload.reload_failures_total);
-  WriteScalar(text, families::kScrapeDuration, inputs.scrape_duration_seconds);
+              std::uint64_t{inputs.reload.last_reload_successful ? 1u : 0u}, format);
+  WriteScalar(text, families::kReloadSuccessTimestamp, inputs.reload.last_success_timestamp_seconds,
+              format);
+  WriteScalar(text, families::kReloads, inputs.reload.reloads_total, format);
+  WriteScalar(text, families::kReloadFailures, inputs.reload.reload_failures_total, format);
+  WriteScalar(text, families::kScrapeDuration, inputs.scrape_duration_seconds, format);
+  if (inputs.process != nullptr && toggles.process) {
+    AppendProcessFamilies(text, *inputs.process, format);
+  }
+  AppendExpositionEnd(text, format);
 }
 
 }  // namespace
 
 void RenderExposition(const ScrapeInputs& inputs, std::string& out) {
-  Output output(out, std::numeric_limits<std::size_t>::max(), nullptr);
+  Output output(out, std::numeric_limits<std::size_t>::max(), nullptr, inputs.format);
   Render(inputs, output);
 }
 
@@ -480,7 +435,7 @@ bool StreamExposition(const ScrapeInputs& inputs, std::size_t chunk_bytes,
   }
   std::string buffer;
   buffer.reserve(std::min(chunk_bytes, peers * 1024 + 8192) + 4096);
-  Output output(buffer, chunk_bytes, &sink);
+  Output output(buffer, chunk_bytes, &sink, inputs.format);
   Render(inputs, output);
   output.Flush();
   return !output.stopped();

@@ -11,6 +11,8 @@
 
 #include "exporter/config/config.h"
 #include "exporter/config/config_store.h"
+#include "exporter/metrics/format.h"
+#include "exporter/metrics/process_stats.h"
 #include "exporter/wireguard/source.h"
 
 namespace wgx {
@@ -47,16 +49,20 @@ struct ScrapeInputs {
   // Every namespace looked at, the exporter's own first; none given: the
   // namespace families have no samples.
   const std::vector<NamespaceStatus>* namespaces = nullptr;
+  ExpositionFormat format = ExpositionFormat::kText;
+  // The exporter's own process; none given: no process_* families.
+  const ProcessStats* process = nullptr;
 };
 
-// Pure: the exact exposition for a scrape's inputs. Appends to `out` (one
+// Pure: the exact exposition for a scrape's inputs, in `inputs.format`. Appends to `out` (one
 // buffer reused across scrapes avoids reallocation). Families appear in a
 // fixed order; every enabled family has HELP and TYPE, even when it has no
 // samples, so the output's shape does not depend on the peers present.
 // Families switched off in Config::metrics are left out entirely.
 // Interfaces appear sorted by namespace (the exporter's own first), then by
-// name; peers in device order. An interface of another namespace carries its
-// name as `netns`; the exporter's own carry no `netns`, as before namespaces.
+// name; peers in device order. The process_* families come last, when
+// `inputs.process` is given and Config::metrics has them on. An interface of another namespace
+// carries its name as `netns`; the exporter's own carry no `netns`, as before namespaces.
 void RenderExposition(const ScrapeInputs& inputs, std::string& out);
 
 // The same exposition, handed to `sink` in pieces of about `chunk_bytes`, so a

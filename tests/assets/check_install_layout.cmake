@@ -14,6 +14,8 @@ foreach(f lib/systemd/system/wireguard-exporter.service lib/sysusers.d/wireguard
           share/wireguard_exporter/dashboards/wireguard-peer.json
           share/wireguard_exporter/alerts/wireguard.rules.yml
           share/wireguard_exporter/alerts/wireguard.rules_test.yml
+          share/wireguard_exporter/compat/prometheus_wireguard_exporter.rules.yml
+          share/wireguard_exporter/compat/prometheus_wireguard_exporter.rules_test.yml
           share/wireguard_exporter/prometheus.yml share/wireguard_exporter/alertmanager.yml
           share/doc/wireguard-exporter/examples/userspace-wireguard.conf
           share/doc/wireguard-exporter/examples/namespaces.conf)

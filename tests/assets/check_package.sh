@@ -24,6 +24,8 @@ expect -rw-r--r-- /usr/share/wireguard_exporter/dashboards/wireguard-overview.js
 expect -rw-r--r-- /usr/share/wireguard_exporter/dashboards/wireguard-peer.json
 expect -rw-r--r-- /usr/share/wireguard_exporter/alerts/wireguard.rules.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/alerts/wireguard.rules_test.yml
+expect -rw-r--r-- /usr/share/wireguard_exporter/compat/prometheus_wireguard_exporter.rules.yml
+expect -rw-r--r-- /usr/share/wireguard_exporter/compat/prometheus_wireguard_exporter.rules_test.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/prometheus.yml
 expect -rw-r--r-- /usr/share/wireguard_exporter/alertmanager.yml
 expect -rw-r--r-- /usr/share/doc/wireguard-exporter/examples/userspace-wireguard.conf

@@ -14,7 +14,12 @@ Checked:
      variables set to this setup's real values (each of the three peers in
      turn for the peer dashboard), returns data; an invalid or empty query
      fails the test with the panel's title.
-  3. Stopping alice-laptop sends nothing; stopping site-link delivers
+  3. Prometheus, with its default Accept header, scraped OpenMetrics (the
+     target's metadata has the units only OpenMetrics carries) and holds
+     exactly the series a text-format scrape of the exporter shows, with the
+     same values where they do not move; the recording rules of
+     config/compat/ give the Rust exporter's series for every peer.
+  4. Stopping alice-laptop sends nothing; stopping site-link delivers
      WireGuardRequiredPeerOffline for it to the pager route of the webhook;
      restarting it delivers the resolution. The never-connected peer's alert
      arrives naming it by its public key. No other alert arrives.
@@ -62,6 +67,7 @@ import wgnet  # noqa: E402
 wgnet.PREFIX = "wgas"
 
 RULES = os.path.join(SOURCE, "config", "alerts", "wireguard.rules.yml")
+COMPAT_RULES = os.path.join(SOURCE, "config", "compat", "prometheus_wireguard_exporter.rules.yml")
 ALERTMANAGER_CONFIG = os.path.join(SOURCE, "config", "alertmanager.yml")
 DASHBOARDS = [os.path.join(SOURCE, "dashboards", name)
               for name in ("wireguard-overview.json", "wireguard-peer.json")]
@@ -345,7 +351,7 @@ class PrometheusAlertmanagerEndToEnd(unittest.TestCase):
         config = {
             "global": {"scrape_interval": SCRAPE_INTERVAL, "scrape_timeout": SCRAPE_INTERVAL,
                        "evaluation_interval": SCRAPE_INTERVAL},
-            "rule_files": [rules],
+            "rule_files": [rules, COMPAT_RULES],
             "alerting": {"alertmanagers": [{"static_configs": [
                 {"targets": [self.alertmanager_url.replace("http://", "")]}]}]},
             "scrape_configs": [{"job_name": "wireguard",
@@ -416,7 +422,11 @@ class PrometheusAlertmanagerEndToEnd(unittest.TestCase):
         checked = self.check_dashboards()
         t_dashboards = time.monotonic()
 
-        # 3. Alerts. The laptop goes first, so by the time site-link's alert
+        # 3. OpenMetrics by default, the same series, the compat rules.
+        self.check_openmetrics_scrape()
+        self.check_compat_rules()
+
+        # 4. Alerts. The laptop goes first, so by the time site-link's alert
         # arrives the laptop has been offline longer than site-link.
         self.laptop_renewer.remove(self.laptop)
         self.laptop.stop()
@@ -491,6 +501,78 @@ class PrometheusAlertmanagerEndToEnd(unittest.TestCase):
               f"total {done - self.started:.1f}s")
         for alertname, who, status, path in seen:
             print(f"  webhook {path}: {alertname} {who} {status}")
+
+    def check_openmetrics_scrape(self):
+        metadata = self.api("targets/metadata", match_target='{job="wireguard"}')["data"]
+        by_name = {m["metric"]: m for m in metadata}
+        # Family names and units as OpenMetrics gives them: a text-format
+        # scrape would have left the units empty and kept _total.
+        self.assertEqual((by_name["wireguard_peer_receive_bytes"]["type"],
+                          by_name["wireguard_peer_receive_bytes"]["unit"]), ("counter", "bytes"),
+                         by_name.get("wireguard_peer_receive_bytes"))
+        self.assertEqual(by_name["wireguard_peer_last_handshake_age_seconds"]["unit"], "seconds")
+        self.assertEqual(by_name["process_cpu_seconds"]["type"], "counter")
+        self.assertEqual(by_name["wireguard_peer"]["type"], "info")
+        self.assertNotIn("wireguard_peer_receive_bytes_total", by_name)
+
+        with urllib.request.urlopen(f"http://{self.instance}/metrics", timeout=10) as resp:
+            self.assertTrue(resp.headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+            exposed = wgnet.parse_exposition(resp.read().decode())[0]
+        # Prometheus keeps no empty label; neither does the comparison.
+        ours = {(s.name, tuple(sorted((k, v) for k, v in s.labels.items() if v))): s.value
+                for s in exposed}
+        answer = self.query(f'{{job="wireguard",instance="{self.instance}",'
+                            f'__name__=~"wireguard_.+|process_.+"}}')["data"]["result"]
+        stored = {}
+        for r in answer:
+            labels = dict(r["metric"])
+            name = labels.pop("__name__")
+            if name in ("wireguard_sent_bytes_total", "wireguard_received_bytes_total",
+                        "wireguard_latest_handshake_seconds",
+                        "wireguard_latest_handshake_delay_seconds"):
+                continue  # recorded by the compat rules, checked below
+            labels.pop("job")
+            labels.pop("instance")
+            stored[(name, tuple(sorted(labels.items())))] = float(r["value"][1])
+        self.assertEqual(sorted(set(stored) - set(ours)), [])
+        self.assertEqual(sorted(set(ours) - set(stored)), [])
+        steady = ("wireguard_peer_info", "wireguard_interface_info", "wireguard_interface_peers",
+                  "wireguard_interface_online_threshold_seconds", "wireguard_interface_up",
+                  "wireguard_exporter_build_info", "process_max_fds",
+                  "process_start_time_seconds", "wireguard_peer_persistent_keepalive_interval_seconds")
+        for key, value in ours.items():
+            if key[0] in steady:
+                self.assertEqual(stored[key], value, key)
+
+    def check_compat_rules(self):
+        groups = self.api("rules", type="record")["data"]["groups"]
+        recorded = [r for g in groups for r in g["rules"]]
+        self.assertEqual(len(recorded), 4, recorded)
+        for r in recorded:
+            self.assertEqual(r["health"], "ok", f"{r['name']}: {r.get('lastError')}")
+
+        def series(name):
+            return wgnet.wait_until(
+                lambda: {r["metric"]["public_key"]: r for r in self.query(name)["data"]["result"]}
+                if len(self.query(name)["data"]["result"]) == 3 else None,
+                20, interval=0.5, what=f"three series of {name}")
+
+        sent = series("wireguard_sent_bytes_total")
+        site = sent[self.site_key.public]["metric"]
+        self.assertEqual(site.get("friendly_name"), "site-link")
+        self.assertEqual(site["interface"], self.gateway.name)
+        self.assertEqual(site["allowed_ips"], "10.232.0.2/32")
+        self.assertNotIn("name", site)
+        self.assertNotIn("friendly_name", sent[self.never_key]["metric"])
+        self.assertEqual(sent[self.never_key]["metric"]["allowed_ips"], "10.232.0.9/32")
+        self.assertGreater(float(sent[self.site_key.public]["value"][1]), 0)
+        handshakes = series("wireguard_latest_handshake_seconds")
+        self.assertEqual(handshakes[self.never_key]["value"][1], "0")
+        seen = float(handshakes[self.site_key.public]["value"][1])
+        self.assertEqual(seen, int(seen))
+        self.assertGreater(seen, time.time() - 60)
+        series("wireguard_received_bytes_total")
+        series("wireguard_latest_handshake_delay_seconds")
 
     def check_dashboards(self):
         """Runs every panel and variable query with this setup's values;

@@ -257,10 +257,12 @@ class ServerTest : public ::testing::Test {
     options_.enable_lifecycle = lifecycle;
     options_.version = "1.2.3";
     ServerHandlers handlers;
-    handlers.collect = [this](const ExpositionSink& sink) {
+    handlers.collect = [this](ExpositionFormat format, const ExpositionSink& sink) {
       ++scrapes_;
+      last_format_ = format;
       return collect_ ? collect_(sink) : ServeExposition(sink);
     };
+    if (summarize_) handlers.summarize = summarize_;
     handlers.reload = [this]() -> std::optional<ConfigError> {
       ++reloads_;
       if (fail_reload_) return ConfigError{"c.yml", 3, 4, "bad"};
@@ -295,7 +297,9 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<WebAuth> auth_;
   ServerOptions options_;
   // Set before Start to replace the collect handler that serves the exposition.
-  CollectHandler collect_;
+  std::function<bool(const ExpositionSink&)> collect_;
+  std::function<ScrapeSummary()> summarize_;  // set before Start for a live landing page
+  std::atomic<ExpositionFormat> last_format_{ExpositionFormat::kText};
   Gate gate_;  // outlives the server, whose workers may wait in it
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
@@ -540,6 +544,50 @@ TEST_F(ServerTest, AScrapeBeyondTheLimitIsRefused) {
   }
 }
 
+// The landing page reads the interfaces live, as a scrape does, and counts
+// against --web.max-requests: with every place taken it is still served,
+// saying it could not read them.
+TEST_F(ServerTest, LandingPageShowsALiveReadWithinTheScrapeLimit) {
+  options_.max_requests = 1;
+  options_.config_file = "/etc/x/exporter.yml";
+  std::atomic<int> summaries{0};
+  summarize_ = [&summaries] {
+    ++summaries;
+    ScrapeSummary summary;
+    InterfaceSummary wg0;
+    wg0.name = "wg0";
+    wg0.up = true;
+    wg0.implementation = "kernel";
+    wg0.peers = 4;
+    wg0.peers_online = 3;
+    summary.interfaces = {wg0};
+    summary.namespaces = {NamespaceSummary{"", true, 1, ""}};
+    return summary;
+  };
+  collect_ = [this](const ExpositionSink& sink) {
+    gate_.Pass();
+    return sink("up 1\n");
+  };
+  Start(false);
+  const Response page = Get(port_, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.headers.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
+  EXPECT_NE(page.body.find("<td>wg0</td><td class=\"up\">up</td><td>kernel</td>"),
+            std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("<code>/etc/x/exporter.yml</code>"), std::string::npos);
+  EXPECT_EQ(summaries.load(), 1);
+
+  auto running = std::async(std::launch::async, [this] { return Get(port_, "/metrics"); });
+  EXPECT_TRUE(gate_.AwaitWaiting(1));
+  const Response busy = Get(port_, "/");
+  gate_.Open();
+  EXPECT_EQ(busy.status, 200);
+  EXPECT_NE(busy.body.find("id=\"not-read\""), std::string::npos) << busy.body;
+  EXPECT_EQ(summaries.load(), 1);
+  EXPECT_EQ(running.get().status, 200);
+}
+
 TEST_F(ServerTest, LandingHealthAndUnknownPaths) {
   Start(false);
   const Response landing = Get(port_, "/");
@@ -564,6 +612,37 @@ TEST_F(ServerTest, MethodsAreChecked) {
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
   EXPECT_NE(head.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
+}
+
+// The Accept header picks the format; the Content-Type names it, for GET and
+// HEAD alike, and caches are told the answer varies with it.
+TEST_F(ServerTest, AcceptHeaderPicksTheFormat) {
+  Start(false);
+  const std::string prometheus2 =
+      "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n";
+  const Response open_metrics = Get(port_, "/metrics", prometheus2);
+  EXPECT_EQ(open_metrics.status, 200);
+  EXPECT_NE(open_metrics.headers.find(
+                "Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            std::string::npos)
+      << open_metrics.headers;
+  EXPECT_NE(open_metrics.headers.find("Vary: Accept, Accept-Encoding"), std::string::npos);
+  EXPECT_EQ(last_format_.load(), ExpositionFormat::kOpenMetrics);
+
+  const Response curl = Get(port_, "/metrics", "Accept: */*\r\n");
+  EXPECT_NE(curl.headers.find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
+            std::string::npos)
+      << curl.headers;
+  EXPECT_EQ(last_format_.load(), ExpositionFormat::kText);
+
+  const Response head = Request(
+      port_, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + prometheus2 + "\r\n");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_NE(head.headers.find("Content-Type: application/openmetrics-text; version=1.0.0"),
+            std::string::npos)
+      << head.headers;
+  EXPECT_EQ(scrapes_, 2);
 }
 
 TEST_F(ServerTest, ReloadNeedsLifecycleFlag) {
@@ -611,8 +690,9 @@ TEST_F(ServerTest, AddressInUseIsAnErrorNotACrash) {
   ServerOptions options;
   options.listening_ports = "127.0.0.1:" + std::to_string(port_);
   HttpServer second(options,
-                    ServerHandlers{[](const ExpositionSink&) { return true; },
-                                   [] { return std::optional<ConfigError>(); }},
+                    ServerHandlers{[](ExpositionFormat, const ExpositionSink&) { return true; },
+                                   [] { return std::optional<ConfigError>(); },
+                                   {}},
                     auth);
   auto error = second.Start();
   ASSERT_TRUE(error.has_value());

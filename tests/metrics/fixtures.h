@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,20 +103,23 @@ struct ScrapeData {
   BuildInfo build;
   double scrape_duration_seconds = 0;
   std::vector<NamespaceStatus> namespaces{NamespaceStatus{}};  // the own, up
+  std::optional<ProcessStats> process;                         // none: no process_*
 
-  ScrapeInputs Inputs() const {
+  ScrapeInputs Inputs(ExpositionFormat format = ExpositionFormat::kText) const {
     return {.config = config,
             .readings = readings,
             .now = now,
             .reload = reload,
             .build = build,
             .scrape_duration_seconds = scrape_duration_seconds,
-            .namespaces = &namespaces};
+            .namespaces = &namespaces,
+            .format = format,
+            .process = process ? &*process : nullptr};
   }
 
-  std::string Render() const {
+  std::string Render(ExpositionFormat format = ExpositionFormat::kText) const {
     std::string out;
-    RenderExposition(Inputs(), out);
+    RenderExposition(Inputs(format), out);
     return out;
   }
 };

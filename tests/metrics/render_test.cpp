@@ -95,6 +95,15 @@ struct GoldenScenario : ScrapeData {
     reload.last_success_timestamp_seconds = 1699990000.123;
     reload.reloads_total = 3;
     reload.reload_failures_total = 1;
+
+    // One figure unreadable: its family keeps HELP and TYPE, without a sample.
+    process = ProcessStats{.cpu_seconds = 12.34,
+                           .virtual_memory_bytes = 123456789,
+                           .resident_memory_bytes = 12345678,
+                           .start_time_seconds = 1699999000.25,
+                           .open_fds = 9,
+                           .max_fds = 1024,
+                           .virtual_memory_max_bytes = std::nullopt};
   }
 };
 
@@ -108,6 +117,17 @@ TEST(RenderExpositionTest, MatchesGoldenFile) {
   const std::string expected = testing::ReadFixture("metrics/golden.prom");
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(GoldenScenario().Render(), expected);
+}
+
+TEST(RenderExpositionTest, OpenMetricsMatchesGoldenFile) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs during this test.
+  if (std::getenv("WGX_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(WGX_TEST_DATA_DIR "/metrics/golden.openmetrics")
+        << GoldenScenario().Render(ExpositionFormat::kOpenMetrics);
+  }
+  const std::string expected = testing::ReadFixture("metrics/golden.openmetrics");
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(GoldenScenario().Render(ExpositionFormat::kOpenMetrics), expected);
 }
 
 TEST(RenderExpositionTest, AppendsToTheBuffer) {
