@@ -20,9 +20,9 @@ namespace wgx {
 
 // Label names the exporter writes itself. Configured labels may not use them,
 // and the renderer never writes a configured label under one of them.
-inline constexpr std::array<std::string_view, 10> kExporterLabelNames{
-    "interface",   "netns",       "public_key",     "name",    "endpoint",
-    "allowed_ips", "listen_port", "implementation", "version", "revision"};
+inline constexpr std::array<std::string_view, 11> kExporterLabelNames{
+    "interface",   "netns",          "public_key", "name",    "endpoint", "allowed_ips",
+    "listen_port", "implementation", "protocol",   "version", "revision"};
 // Label names Prometheus itself sets on a scrape or in histograms and
 // summaries: configured labels may not use them either.
 inline constexpr std::array<std::string_view, 4> kPrometheusLabelNames{"job", "instance", "le",

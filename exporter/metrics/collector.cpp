@@ -88,6 +88,12 @@ Collector::Scrape Collector::Gather() {
   scrape.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   scrape.now = clock_();
+  for (InterfaceReading& reading : scrape.readings) {
+    if (!reading.result.device) continue;
+    Device& device = *reading.result.device;
+    // boringtun gives handshake times as time elapsed: dated by this scrape's clock.
+    ResolveElapsedHandshakes(device, scrape.now);
+  }
 
   for (const InterfaceReading& reading : scrape.readings) {
     if (reading.result.device) continue;

@@ -436,7 +436,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"LabelCollidesInterface", kIface + "    labels: {interface: x}\n", 3, 14,
                 "label \"interface\" collides with a label the exporter or Prometheus sets "
                 "itself (reserved: interface, netns, public_key, name, endpoint, allowed_ips, "
-                "listen_port, implementation, version, revision, job, instance, le, quantile)"},
+                "listen_port, implementation, protocol, version, revision, job, instance, le, "
+                "quantile)"},
         BadCase{"PeerLabelCollidesName",
                 kPeers + "      - public_key: " + kKey1 + "\n        labels: {name: x}\n", 5, 18,
                 "interfaces[0].peers[0].labels: label \"name\" collides"},
