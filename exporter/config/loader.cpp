@@ -1,6 +1,7 @@
 #include "exporter/config/loader.h"
 
 #include <fnmatch.h>
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "exporter/config/file_util.h"
 #include "exporter/config/name_checks.h"
 #include "exporter/config/namespaces_section.h"
+#include "exporter/config/peer_databases.h"
 #include "exporter/config/peer_files.h"
 #include "exporter/config/wg_quick.h"
 #include "exporter/config/yaml_reader.h"
@@ -244,7 +246,7 @@ class Loader {
     std::map<std::string, Entry> entries;
     reader_.ForEachEntry(node, where + ".", where,
                          {"name", "netns", "online_threshold", "read_timeout", "labels",
-                          "wg_quick_config", "peers", "exclude_peers"},
+                          "wg_quick_config", "peers", "exclude_peers", "peer_databases"},
                          [&](Entry entry) { entries.emplace(entry.key, std::move(entry)); });
     const auto find = [&](const std::string& key) -> const Entry* {
       const auto it = entries.find(key);
@@ -297,22 +299,15 @@ class Loader {
           (std::filesystem::path(*wg_quick_directory_) / (iface.name + ".conf")).string(),
           /*required=*/false, *wg_quick_directory_entry_, iface.name);
     }
-    if (from_files) {
-      for (auto& [key, comments] : *from_files) {
-        auto [it, inserted] = iface.peers.try_emplace(key);
-        if (inserted) it->second.labels = iface.labels;
-        if (comments.name && named_in_yaml.count(key) == 0) {
-          it->second.name = std::move(*comments.name);
-        }
-        if (!comments.labels.empty()) {
-          // The interface's labels, the file's over them, the YAML peer's over both.
-          std::map<std::string, std::string> labels = interface_labels;
-          for (auto& [label, value] : comments.labels) labels[label] = std::move(value);
-          if (auto own = yaml_labels.find(key); own != yaml_labels.end()) {
-            for (const auto& [label, value] : own->second) labels[label] = value;
-          }
-          it->second.labels = ToLabels(labels);
-        }
+    const YamlPeers yaml{named_in_yaml, yaml_labels, interface_labels};
+    if (from_files) MergeFilePeers(*from_files, yaml, iface);
+    if (const Entry* e = find("peer_databases")) {
+      // Not watched: their tables change with every traffic update. A reload
+      // (a changed YAML or wg-quick file, SIGHUP) reads them again.
+      for (const PeerDatabase& database : LoadPeerDatabases(reader_, *e)) {
+        PeerDatabaseNames read = ReadPeerDatabase(database, iface.name);
+        if (!read.warning.empty()) spdlog::warn("peer names: {}", read.warning);
+        MergeDatabaseNames(read.names, yaml, iface);
       }
     }
     return iface;

@@ -105,6 +105,30 @@ void PeerFileReader::Merge(PeerDetails& into, PeerDetails& from, const std::stri
   }
 }
 
+void MergeFilePeers(PeerDetails& details, const YamlPeers& yaml, InterfaceConfig& iface) {
+  for (auto& [key, comments] : details) {
+    auto [it, inserted] = iface.peers.try_emplace(key);
+    if (inserted) it->second.labels = iface.labels;
+    if (comments.name && yaml.named.count(key) == 0) it->second.name = std::move(*comments.name);
+    if (comments.labels.empty()) continue;
+    std::map<std::string, std::string> labels = yaml.interface_labels;
+    for (auto& [label, value] : comments.labels) labels[label] = std::move(value);
+    if (auto own = yaml.own_labels.find(key); own != yaml.own_labels.end()) {
+      for (const auto& [label, value] : own->second) labels[label] = value;
+    }
+    it->second.labels = Labels(labels.begin(), labels.end());
+  }
+}
+
+void MergeDatabaseNames(PeerNames& names, const YamlPeers& yaml, InterfaceConfig& iface) {
+  for (auto& [key, name] : names) {
+    if (yaml.named.count(key) != 0) continue;
+    auto [it, inserted] = iface.peers.try_emplace(key);
+    if (inserted) it->second.labels = iface.labels;
+    if (it->second.name.empty()) it->second.name = std::move(name);
+  }
+}
+
 PeerDetails PeerFileReader::ReadEntry(const Entry& entry, const std::string& interface_name) {
   std::vector<Entry> items;
   if (entry.value.IsSequence()) {

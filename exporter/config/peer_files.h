@@ -3,8 +3,11 @@
 // path, a glob, or a list of paths and globs.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "exporter/config/config.h"
@@ -12,6 +15,20 @@
 #include "exporter/config/yaml_reader.h"
 
 namespace wgx {
+
+// What the YAML said of an interface's peers, which the files and databases
+// never override.
+struct YamlPeers {
+  const std::unordered_set<Key, KeyHash>& named;  // given a name, even an empty one
+  const std::unordered_map<Key, std::map<std::string, std::string>, KeyHash>& own_labels;
+  const std::map<std::string, std::string>& interface_labels;
+};
+
+// Peers of the files into `iface`: names where the YAML gives none, labels
+// of the interface, then of the file, then of the YAML peer.
+void MergeFilePeers(PeerDetails& details, const YamlPeers& yaml, InterfaceConfig& iface);
+// Names of a database for peers that have none yet (from the YAML or a file).
+void MergeDatabaseNames(PeerNames& names, const YamlPeers& yaml, InterfaceConfig& iface);
 
 class PeerFileReader {
  public:

@@ -317,7 +317,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "read_timeout, exclude_peers"},
         BadCase{"UnknownInterfaceKey", kIface + "    label: {a: b}\n", 3, 5,
                 "unknown key \"label\" in interfaces[0]; allowed keys: name, netns, "
-                "online_threshold, read_timeout, labels, wg_quick_config, peers, exclude_peers"},
+                "online_threshold, read_timeout, labels, wg_quick_config, peers, exclude_peers, "
+                "peer_databases"},
         BadCase{"UnknownPeerKey", kPeers + "      - public_key: " + kKey1 + "\n        nam: x\n", 5,
                 9,
                 "unknown key \"nam\" in interfaces[0].peers[0]; allowed keys: public_key, name, "
@@ -766,6 +767,9 @@ TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
             "    wg_quick_config: [wireguard/wg0.conf, \"wireguard/clients/*.conf\"]");
   uncomment("  # exclude_peers: [\"test-*\"]", "  exclude_peers: [\"test-*\"]");
   uncomment("    # exclude_peers: [\"guest-*\"]", "    exclude_peers: [\"guest-*\"]");
+  // A database that does not exist here is only a warning.
+  uncomment("    # peer_databases: [{kind: wg-easy, path: /etc/wireguard/wg-easy.db}]",
+            "    peer_databases: [{kind: wg-easy, path: wireguard/wg-easy.db}]");
   uncomment(
       "# namespaces:\n#   discover: [named, processes]\n#   exclude: [\"cni-*\"]          # globs "
       "over discovered namespaces' names\n#   paths:                      # always read, by any "
