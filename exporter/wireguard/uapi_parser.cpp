@@ -285,7 +285,9 @@ class Parser {
     }
   }
 
-  bool ParsePeerField(Field field, std::string_view value) {
+  // Inlined into ParseLine as it was before the dialects made it larger: one
+  // switch per line, not a call and a second switch.
+  [[gnu::always_inline]] bool ParsePeerField(Field field, std::string_view value) {
     constexpr std::uint64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
     std::uint64_t number = 0;
     switch (field) {
