@@ -84,7 +84,7 @@ int Run(const wgx::Options& options) {
 
   wgx::HostSource source({.read_userspace = options.read_userspace,
                           .read_kernel = options.read_kernel,
-                          .socket_directory = options.socket_dir,
+                          .socket_directories = options.socket_dirs,
                           .host = {}});
   const wgx::ProcessReader process;
   wgx::Collector collector(

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/wireguard/netlink_amneziawg_messages.h"
 #include "tests/wireguard/netlink_test_messages.h"
 
 namespace {
@@ -20,7 +21,14 @@ using wgx::netlink::testing::Sockaddr4;
 using wgx::netlink::testing::Sockaddr6;
 using wgx::netlink::testing::TestKey;
 
-enum Selector : std::uint8_t { kDevice = 0, kLinks = 1, kFamily = 2, kEndpoint = 3 };
+enum Selector : std::uint8_t {
+  kDevice = 0,
+  kLinks = 1,
+  kFamily = 2,
+  kEndpoint = 3,
+  kAmneziaDevice = 8,
+  kAmneziaFamily = 10,
+};
 
 bool WriteSeed(const std::string& dir, const std::string& name, Selector selector,
                const std::vector<std::vector<std::uint8_t>>& buffers) {
@@ -90,6 +98,22 @@ int main(int argc, char** argv) {
     answer.AddFirstDeviceMessage(DeviceMessage{}, {});
     answer.AddDone();
     ok &= WriteSeed(dir, "device_empty", kDevice, {answer.bytes()});
+  }
+  {  // The amneziawg module's dump: its own device attributes, flags in every peer.
+    Answer answer;
+    wgx::netlink::testing::AddTypicalAwgDump(answer);
+    ok &= WriteSeed(dir, "amneziawg_device", kAmneziaDevice, {answer.bytes()});
+  }
+  {  // Its family, and links of both kinds.
+    Answer family;
+    AddFamily(family, "amneziawg", 0x22);
+    family.AddError(0);
+    ok &= WriteSeed(dir, "amneziawg_family", kAmneziaFamily, {family.bytes()});
+    Answer links;
+    AddLink(links, 2, "wg0", "wireguard");
+    AddLink(links, 3, "awg0", "amneziawg");
+    links.AddDone();
+    ok &= WriteSeed(dir, "amneziawg_links", kLinks, {links.bytes()});
   }
   {  // The kernel refuses: no such device.
     Answer answer;

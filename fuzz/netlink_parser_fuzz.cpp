@@ -4,7 +4,8 @@
 // Input layout (so a seed can describe a real multi-buffer answer):
 //   byte 0      bits 0-1: which parser (0 device dump, 1 link dump,
 //               2 family reply, 3 endpoint formatting); bit 2: accept any
-//               family id and sequence (0) instead of the ones the seeds use
+//               family id and sequence (0) instead of the ones the seeds use;
+//               bit 3: the amneziawg module's dialect (device dump, family)
 //   then        buffers, each a little-endian uint16 length and that many
 //               bytes; a length past the end takes what is left
 //
@@ -61,13 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::uint8_t selector = data[0];
   const bool strict = (selector & 4) == 0;
+  const wgx::Protocol protocol =
+      (selector & 8) != 0 ? wgx::Protocol::kAmneziaWg : wgx::Protocol::kWireGuard;
   const std::uint16_t family_id = strict ? kSeedFamilyId : 0;
   const std::uint32_t sequence = strict ? kSeedSequence : 0;
   auto buffers = SplitBuffers(data + 1, size - 1);
 
   switch (selector & 3) {
     case 0: {
-      wgx::netlink::DeviceDumpParser parser("wg0", family_id, sequence);
+      wgx::netlink::DeviceDumpParser parser("wg0", family_id, sequence, protocol);
       FeedAll(parser, buffers);
       auto device = parser.TakeDevice();
       if (device.has_value() != (parser.status() == wgx::netlink::FeedStatus::kDone)) {
@@ -90,7 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 2: {
-      wgx::netlink::FamilyReplyParser parser("wireguard", sequence);
+      wgx::netlink::FamilyReplyParser parser(
+          protocol == wgx::Protocol::kAmneziaWg ? "amneziawg" : "wireguard", sequence);
       FeedAll(parser, buffers);
       break;
     }
@@ -99,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)wgx::netlink::FormatEndpoint(buffer);
         // The request builders take interface names from the config file.
         const std::string name(buffer.begin(), buffer.end());
-        (void)wgx::netlink::BuildGetDeviceRequest(name, family_id, sequence);
+        (void)wgx::netlink::BuildGetDeviceRequest(name, family_id, sequence, protocol);
         (void)wgx::netlink::BuildGetFamilyRequest(name, sequence);
       }
       break;

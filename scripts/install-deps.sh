@@ -11,7 +11,7 @@ profile=${1:-all}
 build_pkgs=(
   build-essential cmake pkg-config
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libmnl-dev libssl-dev libcrypt-dev libisal-dev
+  libmnl-dev libssl-dev libcrypt-dev libisal-dev libsqlite3-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev zlib1g-dev libdeflate-dev

@@ -46,4 +46,21 @@ const PeerConfig* Config::FindPeer(const std::string& interface_name, const Key&
   return it != peers->end() ? &it->second : nullptr;
 }
 
+const std::vector<std::string>& Config::ExcludePeersOf(std::string_view netns,
+                                                       std::string_view interface_name) const {
+  const InterfaceConfig* iface = Find(netns, interface_name);
+  return iface != nullptr ? iface->exclude_peers : default_exclude_peers;
+}
+
+bool Config::ExcludesPeer(const std::vector<std::string>& patterns, const Key& key,
+                          std::string_view name) {
+  if (patterns.empty()) return false;
+  const std::string key_text = key.ToBase64();
+  const std::string name_text(name);
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
+    return fnmatch(pattern.c_str(), key_text.c_str(), 0) == 0 ||
+           (!name_text.empty() && fnmatch(pattern.c_str(), name_text.c_str(), 0) == 0);
+  });
+}
+
 }  // namespace wgx

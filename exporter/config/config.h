@@ -20,9 +20,9 @@ namespace wgx {
 
 // Label names the exporter writes itself. Configured labels may not use them,
 // and the renderer never writes a configured label under one of them.
-inline constexpr std::array<std::string_view, 10> kExporterLabelNames{
-    "interface",   "netns",       "public_key",     "name",    "endpoint",
-    "allowed_ips", "listen_port", "implementation", "version", "revision"};
+inline constexpr std::array<std::string_view, 11> kExporterLabelNames{
+    "interface",   "netns",          "public_key", "name",    "endpoint", "allowed_ips",
+    "listen_port", "implementation", "protocol",   "version", "revision"};
 // Label names Prometheus itself sets on a scrape or in histograms and
 // summaries: configured labels may not use them either.
 inline constexpr std::array<std::string_view, 4> kPrometheusLabelNames{"job", "instance", "le",
@@ -47,8 +47,11 @@ struct InterfaceConfig {
   std::chrono::milliseconds read_timeout{2'000};
   Labels labels;
   // Peers listed in the YAML and peers named only by the interface's wg-quick
-  // file (YAML names win over wg-quick names).
+  // or .netdev files (YAML names win over wg-quick names).
   std::unordered_map<Key, PeerConfig, KeyHash> peers;
+  // fnmatch globs over peer names and base64 public keys: matching peers get
+  // no series. defaults.exclude_peers followed by the interface's own.
+  std::vector<std::string> exclude_peers;
 };
 
 using PeerConfigs = std::unordered_map<Key, PeerConfig, KeyHash>;
@@ -103,6 +106,8 @@ struct Config {
   std::chrono::milliseconds default_read_timeout{2'000};
   bool discover = true;
   std::vector<std::string> exclude;  // glob patterns (fnmatch)
+  // defaults.exclude_peers, for interfaces that are not listed.
+  std::vector<std::string> default_exclude_peers;
   // Namespaces read beside the exporter's own (none by default).
   NamespaceSelection namespaces;
   // Listed interfaces, in file order. (netns, name) unique.
@@ -111,7 +116,8 @@ struct Config {
   // Peer names from wg_quick.directory for interfaces that are NOT listed
   // (read from DIR/NAME.conf at load time, for every NAME.conf whose NAME is
   // a valid interface name, not excluded, and only when discover is true).
-  // Their labels are empty: an unlisted interface has no configured labels.
+  // Their labels are only those of friendly_json comments: an unlisted
+  // interface has no configured labels.
   // Listed interfaces keep their wg-quick names in InterfaceConfig::peers.
   std::unordered_map<std::string, PeerConfigs> discovered_peers;
   // Every file read to build this config, so a scrape can tell, with stat()
@@ -141,6 +147,13 @@ struct Config {
   }
   // The configured peer, or nullptr.
   const PeerConfig* FindPeer(const std::string& interface_name, const Key& key) const;
+  // The exclude_peers globs in force for an interface (listed or not).
+  const std::vector<std::string>& ExcludePeersOf(std::string_view netns,
+                                                 std::string_view interface_name) const;
+  // Whether `patterns` (from ExcludePeersOf) drop the peer with this key and
+  // (possibly empty) name.
+  static bool ExcludesPeer(const std::vector<std::string>& patterns, const Key& key,
+                           std::string_view name);
 };
 
 }  // namespace wgx

@@ -1,6 +1,7 @@
 #include "exporter/config/loader.h"
 
 #include <fnmatch.h>
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <type_traits>
 #include <unordered_set>
 #include <utility>
 
@@ -18,6 +18,8 @@
 #include "exporter/config/file_util.h"
 #include "exporter/config/name_checks.h"
 #include "exporter/config/namespaces_section.h"
+#include "exporter/config/peer_databases.h"
+#include "exporter/config/peer_files.h"
 #include "exporter/config/wg_quick.h"
 #include "exporter/config/yaml_reader.h"
 
@@ -28,7 +30,7 @@ using std::chrono::milliseconds;
 
 // Far beyond any real configuration (100,000 peers with names and labels are
 // about 15 MB), small enough that a wrong path cannot exhaust memory.
-constexpr std::size_t kMaxFileSize = 64u << 20;
+constexpr std::size_t kMaxFileSize = 64u << 20;  // the YAML file
 constexpr milliseconds kMaxReadTimeout{60'000};
 
 constexpr std::array<std::string_view, 7> kTopLevelKeys{
@@ -136,28 +138,35 @@ class Loader {
   void LoadDefaults(const Entry& section) {
     if (!reader_.RequireMapOrNull(section)) return;
     reader_.ForEachEntry(section.value, "defaults.", "defaults",
-                         {"online_threshold", "read_timeout"}, [&](const Entry& entry) {
+                         {"online_threshold", "read_timeout", "exclude_peers"},
+                         [&](const Entry& entry) {
                            if (entry.key == "online_threshold") {
                              config_->default_online_threshold = OnlineThreshold(entry);
-                           } else {
+                           } else if (entry.key == "read_timeout") {
                              config_->default_read_timeout = ReadTimeout(entry);
+                           } else {
+                             config_->default_exclude_peers = Globs(entry, /*allow_slash=*/true);
                            }
                          });
   }
 
-  void LoadExclude(const Entry& section) {
-    if (!reader_.RequireListOrNull(section)) return;
+  std::vector<std::string> Globs(const Entry& section, bool allow_slash = false) const {
+    std::vector<std::string> patterns;
+    if (!reader_.RequireListOrNull(section)) return patterns;
     for (std::size_t i = 0; i < section.value.size(); ++i) {
       const Entry item{"", section.key_node, section.value[i],
                        section.path + "[" + std::to_string(i) + "]"};
       if (item.value.IsNull()) reader_.Fail(section.value, item.path + ": the list item is empty");
       const std::string pattern = reader_.String(item);
-      if (auto problem = GlobProblem(pattern)) {
+      if (auto problem = GlobProblem(pattern, allow_slash)) {
         reader_.Fail(item, "pattern " + Quoted(pattern) + " " + *problem);
       }
-      config_->exclude.push_back(pattern);
+      patterns.push_back(pattern);
     }
+    return patterns;
   }
+
+  void LoadExclude(const Entry& section) { config_->exclude = Globs(section); }
 
   void LoadMetrics(const Entry& section) {
     if (!reader_.RequireMapOrNull(section)) return;
@@ -235,10 +244,10 @@ class Loader {
 
   InterfaceConfig LoadInterface(const YAML::Node& node, const std::string& where) {
     std::map<std::string, Entry> entries;
-    reader_.ForEachEntry(
-        node, where + ".", where,
-        {"name", "netns", "online_threshold", "read_timeout", "labels", "wg_quick_config", "peers"},
-        [&](Entry entry) { entries.emplace(entry.key, std::move(entry)); });
+    reader_.ForEachEntry(node, where + ".", where,
+                         {"name", "netns", "online_threshold", "read_timeout", "labels",
+                          "wg_quick_config", "peers", "exclude_peers", "peer_databases"},
+                         [&](Entry entry) { entries.emplace(entry.key, std::move(entry)); });
     const auto find = [&](const std::string& key) -> const Entry* {
       const auto it = entries.find(key);
       return it != entries.end() ? &it->second : nullptr;
@@ -265,35 +274,49 @@ class Loader {
     std::map<std::string, std::string> interface_labels;
     if (const Entry* e = find("labels")) interface_labels = LabelMap(*e);
     iface.labels = ToLabels(interface_labels);
+    iface.exclude_peers = config_->default_exclude_peers;
+    if (const Entry* e = find("exclude_peers")) {
+      for (std::string& pattern : Globs(*e, /*allow_slash=*/true)) {
+        iface.exclude_peers.push_back(std::move(pattern));
+      }
+    }
 
     // Keys whose name the YAML gives (even an empty one): wg-quick never overrides these.
     std::unordered_set<Key, KeyHash> named_in_yaml;
+    // Each YAML peer's own labels, which win over friendly_json labels.
+    std::unordered_map<Key, std::map<std::string, std::string>, KeyHash> yaml_labels;
     if (const Entry* e = find("peers")) {
-      LoadPeers(*e, interface_labels, iface, named_in_yaml);
+      LoadPeers(*e, interface_labels, iface, named_in_yaml, yaml_labels);
     }
 
-    std::optional<PeerNames> wg_quick_names;
+    std::optional<PeerDetails> from_files;
+    PeerFileReader files(reader_, sources_);
     if (const Entry* e = find("wg_quick_config")) {
-      wg_quick_names = ReadWgQuickNames(reader_.PathValue(*e), /*required=*/true, *e, iface.name);
+      from_files = files.ReadEntry(*e, iface.name);
     } else if (wg_quick_directory_ && iface.netns.empty() && !IsExcluded(iface.name)) {
       // The directory holds the files of the exporter's own namespace.
-      wg_quick_names = ReadWgQuickNames(
+      from_files = files.ReadFile(
           (std::filesystem::path(*wg_quick_directory_) / (iface.name + ".conf")).string(),
           /*required=*/false, *wg_quick_directory_entry_, iface.name);
     }
-    if (wg_quick_names) {
-      for (auto& [key, peer_name] : *wg_quick_names) {
-        if (named_in_yaml.count(key) != 0) continue;
-        auto [it, inserted] = iface.peers.try_emplace(key);
-        it->second.name = std::move(peer_name);
-        if (inserted) it->second.labels = iface.labels;
+    const YamlPeers yaml{named_in_yaml, yaml_labels, interface_labels};
+    if (from_files) MergeFilePeers(*from_files, yaml, iface);
+    if (const Entry* e = find("peer_databases")) {
+      // Not watched: their tables change with every traffic update. A reload
+      // (a changed YAML or wg-quick file, SIGHUP) reads them again.
+      for (const PeerDatabase& database : LoadPeerDatabases(reader_, *e)) {
+        PeerDatabaseNames read = ReadPeerDatabase(database, iface.name);
+        if (!read.warning.empty()) spdlog::warn("peer names: {}", read.warning);
+        MergeDatabaseNames(read.names, yaml, iface);
       }
     }
     return iface;
   }
 
-  void LoadPeers(const Entry& section, const std::map<std::string, std::string>& interface_labels,
-                 InterfaceConfig& iface, std::unordered_set<Key, KeyHash>& named_in_yaml) {
+  void LoadPeers(
+      const Entry& section, const std::map<std::string, std::string>& interface_labels,
+      InterfaceConfig& iface, std::unordered_set<Key, KeyHash>& named_in_yaml,
+      std::unordered_map<Key, std::map<std::string, std::string>, KeyHash>& yaml_labels) {
     if (!reader_.RequireListOrNull(section)) return;
     std::unordered_map<Key, int, KeyHash> peer_lines;
     for (std::size_t i = 0; i < section.value.size(); ++i) {
@@ -340,7 +363,9 @@ class Loader {
       }
       std::map<std::string, std::string> labels = interface_labels;
       if (labels_entry) {
-        for (auto& [label, value] : LabelMap(*labels_entry)) labels[label] = std::move(value);
+        std::map<std::string, std::string>& own = yaml_labels[*key];
+        own = LabelMap(*labels_entry);
+        for (const auto& [label, value] : own) labels[label] = value;
       }
       peer.labels = ToLabels(labels);
       iface.peers.emplace(*key, std::move(peer));
@@ -351,41 +376,6 @@ class Loader {
     return std::any_of(config_->exclude.begin(), config_->exclude.end(), [&](const std::string& p) {
       return fnmatch(p.c_str(), name.c_str(), 0) == 0;
     });
-  }
-
-  // Names from one wg-quick file, or nullopt when an optional file is absent.
-  std::optional<PeerNames> ReadWgQuickNames(const std::string& path, bool required,
-                                            const Entry& where_named,
-                                            const std::string& interface_name) {
-    std::string text;
-    FileReadResult read = ReadRegularFile(path, kMaxFileSize, text);
-    // Recorded even when missing, so its creation triggers a reload.
-    sources_.push_back(read.stamp);
-    if (!read.ok()) {
-      if (!required && read.error_number == ENOENT) return std::nullopt;
-      reader_.Fail(where_named, "cannot read wg-quick file " + Quoted(path) + " of interface " +
-                                    Quoted(interface_name) + ": " + read.error);
-    }
-    auto parsed = ParseWgQuickPeerNames(text);
-    // The file holds the interface's PrivateKey: no copy outlives the parse.
-    SecureWipe(text);
-    // Visited rather than taken apart with get_if/get: GCC 12 at -O3 warns
-    // (-Wfree-nonheap-object, falsely) about the variant's destructor on the
-    // throwing path otherwise.
-    return std::visit(
-        [&](auto&& result) -> PeerNames {
-          if constexpr (std::is_same_v<std::decay_t<decltype(result)>, WgQuickParseError>) {
-            ConfigError error;
-            error.file = path;
-            error.line = result.line;
-            error.message = result.message + " (wg-quick file of interface " +
-                            Quoted(interface_name) + ", named by " + reader_.file_name() + ")";
-            throw LoadFailure(std::move(error));
-          } else {
-            return std::forward<decltype(result)>(result);
-          }
-        },
-        std::move(parsed));
   }
 
   // Unlisted interfaces that discovery may export get names from DIR/NAME.conf.
@@ -414,13 +404,18 @@ class Loader {
                    Quoted(*wg_quick_directory_) + " cannot be listed: " + error.message());
     }
     std::sort(names.begin(), names.end());  // the same file fails first every time
+    PeerFileReader files(reader_, sources_);
     for (const std::string& name : names) {
-      auto peer_names = ReadWgQuickNames(
-          (std::filesystem::path(*wg_quick_directory_) / (name + ".conf")).string(),
-          /*required=*/false, *wg_quick_directory_entry_, name);
-      if (!peer_names || peer_names->empty()) continue;
+      auto details =
+          files.ReadFile((std::filesystem::path(*wg_quick_directory_) / (name + ".conf")).string(),
+                         /*required=*/false, *wg_quick_directory_entry_, name);
+      if (!details || details->empty()) continue;
       PeerConfigs& peers = config_->discovered_peers[name];
-      for (auto& [key, peer_name] : *peer_names) peers[key].name = std::move(peer_name);
+      for (auto& [key, comments] : *details) {
+        PeerConfig& peer = peers[key];
+        if (comments.name) peer.name = std::move(*comments.name);
+        peer.labels = std::move(comments.labels);
+      }
     }
   }
 

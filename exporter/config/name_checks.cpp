@@ -63,11 +63,11 @@ std::optional<std::string> LabelNameProblem(std::string_view name) {
 
 // fnmatch() reports no pattern errors (a stray '[' silently matches itself),
 // so patterns that are almost certainly typos are refused here.
-std::optional<std::string> GlobProblem(std::string_view pattern) {
+std::optional<std::string> GlobProblem(std::string_view pattern, bool allow_slash) {
   if (pattern.empty()) return "is empty";
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
-    if (c == '/') return "contains '/', which no interface name can contain";
+    if (c == '/' && !allow_slash) return "contains '/', which no interface name can contain";
     if (c == '\\') {
       if (i + 1 == pattern.size()) return "ends with a lone '\\'";
       ++i;

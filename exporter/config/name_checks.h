@@ -16,8 +16,9 @@ std::optional<std::string> InterfaceNameProblem(std::string_view name);
 // A Prometheus label name that neither Prometheus nor the exporter sets itself.
 std::optional<std::string> LabelNameProblem(std::string_view name);
 
-// An fnmatch() pattern that is not almost certainly a typo.
-std::optional<std::string> GlobProblem(std::string_view pattern);
+// An fnmatch() pattern that is not almost certainly a typo. Patterns over
+// interface names may not contain '/'; those over peer keys (base64) may.
+std::optional<std::string> GlobProblem(std::string_view pattern, bool allow_slash = false);
 
 // "a, b, c": the names of a range, for messages that list what is allowed.
 template <typename Range>

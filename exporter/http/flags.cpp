@@ -77,11 +77,14 @@ const std::map<std::string, FlagSpec>& Specs() {
        {"Validate the configuration file, print the result and exit (0 valid, 1 invalid).", "false",
         true, [](Options& o, const std::string& v) { return ParseBool(v, o.config_check); }}},
       {"wireguard.socket-dir",
-       {"Directory of the userspace WireGuard UAPI sockets (NAME.sock).", "/var/run/wireguard",
-        false,
+       {"Directory of userspace WireGuard UAPI sockets (NAME.sock); repeatable. One named "
+        "amneziawg holds amneziawg-go's.",
+        "/var/run/wireguard /var/run/amneziawg", false,
         [](Options& o, const std::string& v) -> std::string {
           if (v.empty()) return "must not be empty";
-          o.socket_dir = v;
+          if (!o.socket_dirs_given) o.socket_dirs.clear();
+          o.socket_dirs_given = true;
+          o.socket_dirs.push_back(v);
           return {};
         }}},
       {"wireguard.kernel",

@@ -17,7 +17,9 @@ struct Options {
   bool enable_lifecycle = false;
   std::optional<std::string> web_config_file;
   int max_requests = 40;  // concurrent scrapes; 0 = no limit
-  std::string socket_dir = "/var/run/wireguard";
+  // --wireguard.socket-dir, repeatable: the first one given replaces these.
+  std::vector<std::string> socket_dirs = {"/var/run/wireguard", "/var/run/amneziawg"};
+  bool socket_dirs_given = false;
   bool read_kernel = true;
   bool read_userspace = true;
   std::string log_level = "info";

@@ -93,6 +93,24 @@ Collector::Scrape Collector::Gather() {
   scrape.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   scrape.now = clock_();
+  for (InterfaceReading& reading : scrape.readings) {
+    if (!reading.result.device) continue;
+    Device& device = *reading.result.device;
+    // boringtun gives handshake times as time elapsed: dated by this scrape's clock.
+    ResolveElapsedHandshakes(device, scrape.now);
+    const auto& exclude = config.ExcludePeersOf(reading.interface.netns, reading.interface.name);
+    if (exclude.empty()) continue;
+    const PeerConfigs* named = config.PeersOf(reading.interface.netns, reading.interface.name);
+    std::erase_if(device.peers, [&](const Peer& peer) {
+      const PeerConfig* peer_config = nullptr;
+      if (named != nullptr) {
+        const auto it = named->find(peer.public_key);
+        if (it != named->end()) peer_config = &it->second;
+      }
+      return Config::ExcludesPeer(exclude, peer.public_key,
+                                  peer_config != nullptr ? peer_config->name : std::string_view());
+    });
+  }
 
   for (const InterfaceReading& reading : scrape.readings) {
     if (reading.result.device) continue;

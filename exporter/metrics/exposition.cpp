@@ -371,6 +371,8 @@ void Render(const ScrapeInputs& inputs, Output& output) {
                          AppendInteger(out, device.listen_port);
                          out.append("\",implementation=\"");
                          out.append(ImplementationName(device.implementation));
+                         out.append("\",protocol=\"");
+                         out.append(ProtocolName(device.protocol));
                          out.append("\"} 1");
                        });
   WriteInterfaceFamily(output, families::kInterfacePeers, views, read_ok,

@@ -30,7 +30,7 @@ struct Family {
 // configured labels sorted by name (a peer's own labels merged over its
 // interface's, the peer winning), then the labels particular to the family
 // (peer_info: endpoint, allowed_ips; interface_info: public_key, listen_port,
-// implementation).
+// implementation, protocol).
 namespace families {
 
 inline constexpr Family kPeerHandshakeTimestamp{
@@ -64,8 +64,8 @@ inline constexpr Family kInterfaceUp{
     "reason is logged."};
 inline constexpr Family kInterfaceInfo{
     "wireguard_interface_info", FamilyType::kInfo,
-    "Interface details: public key, listen port and implementation "
-    "(kernel or userspace). Always 1."};
+    "Interface details: public key, listen port, implementation "
+    "(kernel or userspace) and protocol (wireguard or amneziawg). Always 1."};
 inline constexpr Family kInterfacePeers{"wireguard_interface_peers", FamilyType::kGauge,
                                         "Number of peers configured on the interface."};
 inline constexpr Family kInterfacePeersOnline{"wireguard_interface_peers_online",

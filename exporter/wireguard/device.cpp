@@ -21,6 +21,30 @@ void AllowedIp::AppendTo(std::string& out) const {
   out.append(num, end);
 }
 
+void ResolveElapsedHandshakes(Device& device, std::chrono::system_clock::time_point now) {
+  constexpr std::int64_t kNanosecondsPerSecond = 1'000'000'000;
+  const std::int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  for (Peer& peer : device.peers) {
+    if (!peer.handshake_elapsed) continue;
+    peer.handshake_elapsed = false;
+    // Elapsed seconds are at most INT64_MAX; compare before multiplying.
+    const bool older_than_epoch =
+        peer.last_handshake_seconds > now_ns / kNanosecondsPerSecond ||
+        peer.last_handshake_seconds * kNanosecondsPerSecond + peer.last_handshake_nanoseconds >=
+            now_ns;
+    if (older_than_epoch) {
+      peer.last_handshake_seconds = 0;
+      peer.last_handshake_nanoseconds = 0;
+      continue;
+    }
+    const std::int64_t at = now_ns - (peer.last_handshake_seconds * kNanosecondsPerSecond +
+                                      peer.last_handshake_nanoseconds);
+    peer.last_handshake_seconds = at / kNanosecondsPerSecond;
+    peer.last_handshake_nanoseconds = at % kNanosecondsPerSecond;
+  }
+}
+
 std::string AllowedIp::ToString() const {
   std::string out;
   AppendTo(out);

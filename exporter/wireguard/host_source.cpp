@@ -36,9 +36,12 @@ FileIdentity IdentityOf(const struct stat& st) {
 
 // One socket directory as seen from one or more namespaces.
 struct Directory {
-  std::shared_ptr<const SocketDirectory> handle;  // null: the exporter's own root
-  std::string shown_as;                           // for messages
-  std::vector<std::size_t> seen_from;             // namespaces, in listing order
+  bool own_root = false;  // in the exporter's own filesystem, at handle->path
+  std::shared_ptr<const SocketDirectory> handle;
+  std::string shown_as;                // for messages
+  std::vector<std::size_t> seen_from;  // namespaces, in listing order
+  std::size_t order = 0;               // its place in Options::socket_directories
+  Protocol protocol = Protocol::kWireGuard;
 };
 
 struct Socket {
@@ -49,11 +52,11 @@ struct Socket {
 // NAME.sock entries of `dir` that are sockets, with their identity. Inside
 // another root a symbolic link would be resolved against the exporter's own
 // root, so there links are not followed.
-void ListSockets(const Directory& dir, const std::string& own_path, std::size_t index,
-                 std::map<FileIdentity, Socket>& sockets, std::string& error) {
-  const bool own_root = dir.handle == nullptr;
+void ListSockets(const Directory& dir, std::size_t index, std::map<FileIdentity, Socket>& sockets,
+                 std::string& error) {
+  const bool own_root = dir.own_root;
   const int dir_fd = own_root
-                         ? ::open(own_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         ? ::open(dir.handle->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                          : ::openat(dir.handle->fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
     if (errno != ENOENT) error = "listing " + dir.shown_as + ": " + ErrnoText(errno);
@@ -84,7 +87,10 @@ void ListSockets(const Directory& dir, const std::string& own_path, std::size_t 
 }  // namespace
 
 HostSource::HostSource(Options options)
-    : options_(std::move(options)), finder_(options_.host), userspace_(options_.socket_directory) {}
+    : options_(std::move(options)),
+      finder_(options_.host),
+      userspace_(options_.socket_directories.empty() ? UserspaceSource::kDefaultSocketDirectory
+                                                     : options_.socket_directories.front()) {}
 
 std::vector<InterfaceRef> HostSource::List(std::vector<std::string>& errors) {
   Listing listing = ListNamespaces(NamespaceSelection{});
@@ -128,42 +134,52 @@ Listing HostSource::ListNamespaces(const NamespaceSelection& where) {
     }
   }
 
-  // Userspace sockets: the exporter's own socket directory, and the same
-  // directory inside the root of each other mount namespace whose processes
-  // hold a namespace read, each directory once.
+  // Userspace sockets: the exporter's own socket directories, and the same
+  // directories inside the root of each other mount namespace whose
+  // processes hold a namespace read, each directory once.
   std::vector<Directory> directories;
   if (options_.read_userspace) {
     std::map<FileIdentity, std::size_t> directory_of;
-    struct stat st {};
-    if (::stat(options_.socket_directory.c_str(), &st) == 0) {
-      Directory& own = directories.emplace_back();
-      own.shown_as = options_.socket_directory;
-      directory_of.emplace(IdentityOf(st), 0);
-      for (std::size_t i = 0; i < count; ++i) {
-        if (spaces[i].uses_own_root && (spaces[i].own || spaces[i].handle)) {
-          own.seen_from.push_back(i);
+    for (std::size_t order = 0; order < options_.socket_directories.size(); ++order) {
+      const std::string& path = options_.socket_directories[order];
+      const Protocol protocol = UserspaceSource::ProtocolOfDirectory(path);
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0) {
+        if (directory_of.emplace(IdentityOf(st), directories.size()).second) {
+          Directory& own = directories.emplace_back();
+          own.own_root = true;
+          own.handle = std::make_shared<const SocketDirectory>(SocketDirectory{UniqueFd(), path});
+          own.shown_as = path;
+          own.order = order;
+          own.protocol = protocol;
+          for (std::size_t i = 0; i < count; ++i) {
+            if (spaces[i].uses_own_root && (spaces[i].own || spaces[i].handle)) {
+              own.seen_from.push_back(i);
+            }
+          }
         }
+      } else if (errno != ENOENT && problems[0].empty()) {
+        problems[0] = "listing " + path + ": " + ErrnoText(errno);
       }
-    } else if (errno != ENOENT) {
-      problems[0] = "listing " + options_.socket_directory + ": " + ErrnoText(errno);
-    }
-    for (std::size_t i = 1; i < count; ++i) {
-      if (spaces[i].handle == nullptr) continue;
-      for (const pid_t pid : spaces[i].root_pids) {
-        std::string error;
-        SocketDirectory found =
-            OpenDirectoryInRoot(options_.host.proc, pid, options_.socket_directory, error);
-        if (!error.empty() && problems[i].empty()) problems[i] = error;
-        if (!found.fd || ::fstat(found.fd.get(), &st) != 0) continue;
-        const auto [it, inserted] = directory_of.emplace(IdentityOf(st), directories.size());
-        if (inserted) {
-          Directory& dir = directories.emplace_back();
-          dir.shown_as = options_.socket_directory + " of process " + std::to_string(pid);
-          dir.handle = std::make_shared<const SocketDirectory>(std::move(found));
-        }
-        std::vector<std::size_t>& seen_from = directories[it->second].seen_from;
-        if (std::find(seen_from.begin(), seen_from.end(), i) == seen_from.end()) {
-          seen_from.push_back(i);
+      for (std::size_t i = 1; i < count; ++i) {
+        if (spaces[i].handle == nullptr) continue;
+        for (const pid_t pid : spaces[i].root_pids) {
+          std::string error;
+          SocketDirectory found = OpenDirectoryInRoot(options_.host.proc, pid, path, error);
+          if (!error.empty() && problems[i].empty()) problems[i] = error;
+          if (!found.fd || ::fstat(found.fd.get(), &st) != 0) continue;
+          const auto [it, inserted] = directory_of.emplace(IdentityOf(st), directories.size());
+          if (inserted) {
+            Directory& dir = directories.emplace_back();
+            dir.shown_as = path + " of process " + std::to_string(pid);
+            dir.handle = std::make_shared<const SocketDirectory>(std::move(found));
+            dir.order = order;
+            dir.protocol = protocol;
+          }
+          std::vector<std::size_t>& seen_from = directories[it->second].seen_from;
+          if (std::find(seen_from.begin(), seen_from.end(), i) == seen_from.end()) {
+            seen_from.push_back(i);
+          }
         }
       }
     }
@@ -172,32 +188,40 @@ Listing HostSource::ListNamespaces(const NamespaceSelection& where) {
   for (std::size_t d = 0; d < directories.size(); ++d) {
     if (directories[d].seen_from.empty()) continue;
     std::string error;
-    ListSockets(directories[d], options_.socket_directory, d, sockets, error);
+    ListSockets(directories[d], d, sockets, error);
     if (!error.empty()) {
       for (std::size_t i : directories[d].seen_from) {
         if (problems[i].empty()) problems[i] = error;
       }
     }
   }
+  // A name in two directories is read from the one listed first.
+  std::vector<const Socket*> in_order;
+  in_order.reserve(sockets.size());
+  for (const auto& [identity, socket] : sockets) in_order.push_back(&socket);
+  std::stable_sort(in_order.begin(), in_order.end(), [&](const Socket* a, const Socket* b) {
+    return directories[a->directory].order < directories[b->directory].order;
+  });
 
   // Each socket once, in the namespace where its interface lives.
   std::set<std::pair<std::size_t, std::string>> userspace_names;
-  for (auto& [identity, socket] : sockets) {
-    const Directory& dir = directories[socket.directory];
+  for (const Socket* socket : in_order) {
+    const Directory& dir = directories[socket->directory];
     std::size_t home = dir.seen_from.front();
     if (dir.seen_from.size() > 1) {
       for (std::size_t i : dir.seen_from) {
         const auto& all = links[i].all;
-        if (links_read[i] && std::find(all.begin(), all.end(), socket.name) != all.end()) {
+        if (links_read[i] && std::find(all.begin(), all.end(), socket->name) != all.end()) {
           home = i;
           break;
         }
       }
     }
-    if (!userspace_names.emplace(home, socket.name).second) continue;
+    if (!userspace_names.emplace(home, socket->name).second) continue;
     InterfaceRef& ref = out.interfaces.emplace_back();
-    ref.name = socket.name;
+    ref.name = socket->name;
     ref.implementation = Implementation::kUserspace;
+    ref.protocol = dir.protocol;
     ref.netns = spaces[home].name;
     ref.netns_handle = spaces[home].handle;
     ref.socket_directory = dir.handle;
@@ -205,11 +229,12 @@ Listing HostSource::ListNamespaces(const NamespaceSelection& where) {
   if (options_.read_kernel) {
     for (std::size_t i = 0; i < count; ++i) {
       if (!links_read[i]) continue;
-      for (const std::string& name : links[i].wireguard) {
-        if (userspace_names.count({i, name}) != 0) continue;  // wg(8)'s precedence
+      for (const netlink::KernelLink& link : links[i].wireguard) {
+        if (userspace_names.count({i, link.name}) != 0) continue;  // wg(8)'s precedence
         InterfaceRef& ref = out.interfaces.emplace_back();
-        ref.name = name;
+        ref.name = link.name;
         ref.implementation = Implementation::kKernel;
+        ref.protocol = link.protocol;
         ref.netns = spaces[i].name;
         ref.netns_handle = spaces[i].handle;
       }

@@ -21,7 +21,10 @@ class HostSource : public DeviceSource {
   struct Options {
     bool read_userspace = true;
     bool read_kernel = true;
-    std::string socket_directory = UserspaceSource::kDefaultSocketDirectory;
+    // Where userspace implementations put NAME.sock, in order of precedence
+    // (a name in two of them is read from the first); one named "amneziawg"
+    // holds amneziawg-go's.
+    std::vector<std::string> socket_directories = UserspaceSource::DefaultSocketDirectories();
     HostPaths host;
   };
 

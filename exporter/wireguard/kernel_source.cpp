@@ -14,6 +14,7 @@
 #include <optional>
 #include <utility>
 
+#include "exporter/wireguard/amneziawg.h"
 #include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/netlink_parser.h"
 #include "exporter/wireguard/poll_timeout.h"
@@ -35,6 +36,7 @@ constexpr std::size_t kReceiveBufferSize = std::size_t{32} * 1024;
 constexpr int kMaxDumpAttempts = 5;
 
 constexpr char kNoWireGuard[] = "kernel has no WireGuard support";
+constexpr char kNoAmneziaWg[] = "kernel has no AmneziaWG support (module amneziawg not loaded)";
 constexpr char kNeedsNetAdmin[] = "permission denied: reading kernel WireGuard needs CAP_NET_ADMIN";
 
 std::uint32_t NextSequence() {
@@ -170,13 +172,16 @@ struct PendingRead {
 
 class ConcurrentDeviceReader {
  public:
+  // `family_ids[i]` is the family requests[i] is read through; 0 leaves
+  // that result as it is (already failed).
   ConcurrentDeviceReader(const std::vector<ReadRequest>& requests, std::vector<ReadResult>& results,
-                         std::uint16_t family_id, Clock::time_point start)
-      : requests_(requests), results_(results), family_id_(family_id), start_(start) {}
+                         std::vector<std::uint16_t> family_ids, Clock::time_point start)
+      : requests_(requests), results_(results), family_ids_(std::move(family_ids)), start_(start) {}
 
   void Run() {
     pending_.reserve(requests_.size());
     for (std::size_t i = 0; i < requests_.size(); ++i) {
+      if (family_ids_[i] == 0) continue;
       PendingRead& read = pending_.emplace_back();
       read.index = i;
       read.deadline = start_ + requests_[i].timeout;
@@ -217,9 +222,12 @@ class ConcurrentDeviceReader {
  private:
   void Start(PendingRead& read) {
     ++read.attempts;
-    const std::string& name = requests_[read.index].interface.name;
+    const InterfaceRef& interface = requests_[read.index].interface;
+    const std::string& name = interface.name;
+    const std::uint16_t family_id = family_ids_[read.index];
     const std::uint32_t sequence = NextSequence();
-    const auto request = netlink::BuildGetDeviceRequest(name, family_id_, sequence);
+    const auto request =
+        netlink::BuildGetDeviceRequest(name, family_id, sequence, interface.protocol);
     if (request.empty()) {
       EndRead(read, "invalid interface name");
       return;
@@ -230,7 +238,7 @@ class ConcurrentDeviceReader {
       return;
     }
     read.fd = std::move(socket.fd);
-    read.parser.emplace(name, family_id_, sequence);
+    read.parser.emplace(name, family_id, sequence, interface.protocol);
   }
 
   // Reads everything the socket has now.
@@ -274,7 +282,7 @@ class ConcurrentDeviceReader {
 
   const std::vector<ReadRequest>& requests_;
   std::vector<ReadResult>& results_;
-  std::uint16_t family_id_;
+  std::vector<std::uint16_t> family_ids_;
   Clock::time_point start_;
   std::vector<PendingRead> pending_;
   std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(kReceiveBufferSize);
@@ -305,10 +313,11 @@ std::vector<InterfaceRef> KernelSource::List(std::vector<std::string>& errors) {
   std::vector<InterfaceRef> interfaces;
   Links links = ListLinks();
   if (!links.error.empty()) errors.push_back(std::move(links.error));
-  for (std::string& name : links.wireguard) {
+  for (netlink::KernelLink& link : links.wireguard) {
     InterfaceRef ref;
-    ref.name = std::move(name);
+    ref.name = std::move(link.name);
     ref.implementation = Implementation::kKernel;
+    ref.protocol = link.protocol;
     interfaces.push_back(std::move(ref));
   }
   return interfaces;
@@ -323,19 +332,33 @@ std::vector<ReadResult> KernelSource::Read(const std::vector<ReadRequest>& reque
     for (const ReadRequest& request : requests) latest = std::max(latest, start + request.timeout);
 
     // Resolved on every read: the id changes when the module is reloaded.
-    const std::uint32_t sequence = NextSequence();
-    netlink::FamilyReplyParser family(WG_GENL_NAME, sequence);
-    std::string error = Exchange(
-        NETLINK_GENERIC, netlink::BuildGetFamilyRequest(WG_GENL_NAME, sequence), family, latest);
-    if (!error.empty() && family.error().error_number == ENOENT) error = kNoWireGuard;
-    if (!error.empty()) {
-      for (ReadResult& result : results) {
-        result.error = error;
-        result.duration_seconds = SecondsBetween(start, Clock::now());
+    // Only the families some request needs, each once.
+    std::vector<std::uint16_t> family_ids(requests.size(), 0);
+    for (const Protocol protocol : {Protocol::kWireGuard, Protocol::kAmneziaWg}) {
+      const bool needed = std::any_of(requests.begin(), requests.end(), [&](const ReadRequest& r) {
+        return r.interface.protocol == protocol;
+      });
+      if (!needed) continue;
+      const char* family_name =
+          protocol == Protocol::kAmneziaWg ? amneziawg::kGenericNetlinkFamily : WG_GENL_NAME;
+      const std::uint32_t sequence = NextSequence();
+      netlink::FamilyReplyParser family(family_name, sequence);
+      std::string error = Exchange(
+          NETLINK_GENERIC, netlink::BuildGetFamilyRequest(family_name, sequence), family, latest);
+      if (!error.empty() && family.error().error_number == ENOENT) {
+        error = protocol == Protocol::kAmneziaWg ? kNoAmneziaWg : kNoWireGuard;
       }
-      return results;
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (requests[i].interface.protocol != protocol) continue;
+        if (error.empty()) {
+          family_ids[i] = family.family_id();
+        } else {
+          results[i].error = error;
+          results[i].duration_seconds = SecondsBetween(start, Clock::now());
+        }
+      }
     }
-    ConcurrentDeviceReader(requests, results, family.family_id(), start).Run();
+    ConcurrentDeviceReader(requests, results, std::move(family_ids), start).Run();
   } catch (const std::exception& e) {
     for (ReadResult& result : results) {
       if (result.device || !result.error.empty()) continue;

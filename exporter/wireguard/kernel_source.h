@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/wireguard/netlink_parser.h"
 #include "exporter/wireguard/source.h"
 
 namespace wgx {
@@ -21,7 +22,7 @@ class KernelSource : public DeviceSource {
   // (a userspace implementation's tun device is there too). `error` says why
   // the dump failed.
   struct Links {
-    std::vector<std::string> wireguard;
+    std::vector<netlink::KernelLink> wireguard;  // kinds "wireguard" and "amneziawg"
     std::vector<std::string> all;
     std::string error;
   };
@@ -29,8 +30,8 @@ class KernelSource : public DeviceSource {
   KernelSource() = default;
   explicit KernelSource(Options options) : options_(options) {}
 
-  // Every link of kind "wireguard" in the current network namespace, as
-  // kernel interfaces. A kernel without WireGuard has none.
+  // Every link of kind "wireguard" or "amneziawg" in the current network
+  // namespace, as kernel interfaces. A kernel without either has none.
   std::vector<InterfaceRef> List(std::vector<std::string>& errors) override;
   Links ListLinks() const;
 

@@ -12,10 +12,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "exporter/wireguard/amneziawg.h"
 #include "exporter/wireguard/netlink_walk.h"
 
 namespace wgx::netlink {
@@ -75,7 +77,15 @@ bool ParseAllowedIp(const nlattr* nest, AllowedIp& allowed_ip, std::string& prob
   return true;
 }
 
-bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
+// AmneziaWG's module sends the interval as a u16 range in a u32 (high << 16 |
+// low); an older one, or a plain setting, may leave the high half 0.
+std::uint16_t KeepaliveFromRange(std::uint32_t range) {
+  const auto low = static_cast<std::uint16_t>(range & 0xffff);
+  const auto high = static_cast<std::uint16_t>(range >> 16);
+  return std::max(low, high);
+}
+
+bool ParsePeer(const nlattr* nest, Peer& peer, Protocol protocol, std::string& problem) {
   auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
   bool has_public_key = false;
   const bool well_formed = ForEachNested(nest, [&](const nlattr* attr) {
@@ -99,6 +109,10 @@ bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
         break;
       }
       case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+        if (protocol == Protocol::kAmneziaWg && HasLength(attr, sizeof(std::uint32_t))) {
+          peer.persistent_keepalive_interval = KeepaliveFromRange(mnl_attr_get_u32(attr));
+          break;
+        }
         if (!Valid(attr, MNL_TYPE_U16)) return fail("persistent keepalive interval");
         peer.persistent_keepalive_interval = mnl_attr_get_u16(attr);
         break;
@@ -156,10 +170,56 @@ bool ParsePeer(const nlattr* nest, Peer& peer, std::string& problem) {
 // ---------------------------------------------------------------------------
 
 DeviceDumpParser::DeviceDumpParser(std::string_view interface_name, std::uint16_t family_id,
-                                   std::uint32_t sequence)
+                                   std::uint32_t sequence, Protocol protocol)
     : family_id_(family_id), sequence_(sequence) {
   device_.name = std::string(interface_name);
   device_.implementation = Implementation::kKernel;
+  device_.protocol = protocol;
+  if (protocol == Protocol::kAmneziaWg) device_.amnezia.emplace();
+}
+
+bool DeviceDumpParser::ParseAmneziaAttribute(const nlattr* attr, std::string& problem) {
+  AmneziaParameters& amnezia = *device_.amnezia;
+  const std::uint16_t type = mnl_attr_get_type(attr);
+  switch (type) {
+    case amneziawg::kJunkCount:
+    case amneziawg::kJunkMin:
+    case amneziawg::kJunkMax:
+    case amneziawg::kPadding1:
+    case amneziawg::kPadding2:
+    case amneziawg::kPadding3:
+    case amneziawg::kPadding4: {
+      if (!HasLength(attr, sizeof(std::uint16_t))) {
+        return RecordProblem(problem, "AmneziaWG junk or padding setting length");
+      }
+      const std::uint16_t value = mnl_attr_get_u16(attr);
+      if (type == amneziawg::kJunkCount) amnezia.junk_count = value;
+      if (type == amneziawg::kJunkMin) amnezia.junk_min = value;
+      if (type == amneziawg::kJunkMax) amnezia.junk_max = value;
+      if (type == amneziawg::kPadding1) amnezia.padding[0] = value;
+      if (type == amneziawg::kPadding2) amnezia.padding[1] = value;
+      if (type == amneziawg::kPadding3) amnezia.padding[2] = value;
+      if (type == amneziawg::kPadding4) amnezia.padding[3] = value;
+      return true;
+    }
+    case amneziawg::kHeader1:
+    case amneziawg::kHeader2:
+    case amneziawg::kHeader3:
+    case amneziawg::kHeader4: {
+      if (!HasLength(attr, sizeof(std::uint64_t))) {
+        return RecordProblem(problem, "AmneziaWG header setting length");
+      }
+      const std::uint64_t range = mnl_attr_get_u64(attr);
+      ValueRange& header = amnezia.headers[type - amneziawg::kHeader1];
+      header.low = range & 0xffffffffU;
+      header.high = range >> 32;
+      // A plain value from an older module has no high half.
+      if (header.high < header.low) header.high = header.low;
+      return true;
+    }
+    default:
+      return true;  // packet specifications, timings, the header protection key: not kept
+  }
 }
 
 FeedStatus DeviceDumpParser::Feed(std::span<std::uint8_t> received) {
@@ -226,7 +286,7 @@ bool DeviceDumpParser::ParseMessage(const nlmsghdr* message) {
             if (!Valid(attr, MNL_TYPE_NESTED)) return fail("peer list");
             return ForEachNested(attr, [&](const nlattr* nest) {
               Peer peer;
-              if (!ParsePeer(nest, peer, problem)) return false;
+              if (!ParsePeer(nest, peer, device_.protocol, problem)) return false;
               // A peer whose allowed IPs did not fit one message continues in
               // the next one with only its public key and the rest of them.
               if (!device_.peers.empty() && device_.peers.back().public_key == peer.public_key) {
@@ -238,6 +298,7 @@ bool DeviceDumpParser::ParseMessage(const nlmsghdr* message) {
               return true;
             });
           default:
+            if (device_.amnezia) return ParseAmneziaAttribute(attr, problem);
             break;
         }
         return true;
@@ -268,7 +329,7 @@ bool LinkDumpParser::ParseMessage(const nlmsghdr* message) {
     return false;
   }
   std::optional<std::string_view> name;
-  bool is_wireguard = false;
+  std::optional<Protocol> kind_protocol;
   std::string problem;
   auto fail = [&problem](const char* what) { return RecordProblem(problem, what); };
   const bool well_formed = ForEachAttribute(
@@ -285,7 +346,8 @@ bool LinkDumpParser::ParseMessage(const nlmsghdr* message) {
               if (mnl_attr_get_type(info) != IFLA_INFO_KIND) return true;
               auto kind = StringAttribute(info);
               if (!kind) return fail("link kind");
-              is_wireguard = *kind == WG_GENL_NAME;
+              if (*kind == WG_GENL_NAME) kind_protocol = Protocol::kWireGuard;
+              if (*kind == amneziawg::kLinkKind) kind_protocol = Protocol::kAmneziaWg;
               return true;
             });
           default:
@@ -299,7 +361,7 @@ bool LinkDumpParser::ParseMessage(const nlmsghdr* message) {
   }
   if (name && !name->empty()) {
     all_links_.emplace_back(*name);
-    if (is_wireguard) links_.emplace_back(*name);
+    if (kind_protocol) links_.push_back({std::string(*name), *kind_protocol});
   }
   return true;
 }
@@ -358,8 +420,9 @@ bool FamilyReplyParser::ParseMessage(const nlmsghdr* message) {
 
 DeviceDumpResult ParseDeviceDump(std::string_view interface_name, std::uint16_t family_id,
                                  std::uint32_t sequence,
-                                 std::span<const std::span<std::uint8_t>> buffers) {
-  DeviceDumpParser parser(interface_name, family_id, sequence);
+                                 std::span<const std::span<std::uint8_t>> buffers,
+                                 Protocol protocol) {
+  DeviceDumpParser parser(interface_name, family_id, sequence, protocol);
   for (const auto& buffer : buffers) parser.Feed(buffer);
   DeviceDumpResult result;
   if (parser.status() == FeedStatus::kNeedMore) {

@@ -20,6 +20,7 @@
 #include "exporter/wireguard/device.h"
 
 struct nlmsghdr;  // <linux/netlink.h>
+struct nlattr;
 
 namespace wgx::netlink {
 
@@ -37,10 +38,12 @@ struct ParseError {
 // Answer to a WG_CMD_GET_DEVICE dump for one interface.
 class DeviceDumpParser {
  public:
-  // `family_id` is the resolved "wireguard" generic netlink family and
-  // `sequence` the request's sequence number; 0 for either accepts any.
-  DeviceDumpParser(std::string_view interface_name, std::uint16_t family_id,
-                   std::uint32_t sequence);
+  // `family_id` is the resolved "wireguard" (or "amneziawg") generic netlink
+  // family and `sequence` the request's sequence number; 0 for either accepts
+  // any. `protocol` says which module answers: AmneziaWG's adds device
+  // attributes and sends keepalive intervals as u16 ranges in a u32.
+  DeviceDumpParser(std::string_view interface_name, std::uint16_t family_id, std::uint32_t sequence,
+                   Protocol protocol = Protocol::kWireGuard);
 
   FeedStatus Feed(std::span<std::uint8_t> received);
   FeedStatus status() const { return status_; }
@@ -51,6 +54,7 @@ class DeviceDumpParser {
 
  private:
   bool ParseMessage(const ::nlmsghdr* message);
+  bool ParseAmneziaAttribute(const ::nlattr* attr, std::string& problem);
 
   FeedStatus status_ = FeedStatus::kNeedMore;
   ParseError error_;
@@ -59,8 +63,16 @@ class DeviceDumpParser {
   Device device_;
 };
 
-// Answer to an RTM_GETLINK dump: the names of the links whose kind is
-// "wireguard", and of every link (a userspace WireGuard's tun device among them).
+// A kernel WireGuard link and the module that made it.
+struct KernelLink {
+  std::string name;
+  Protocol protocol = Protocol::kWireGuard;  // kind "wireguard" or "amneziawg"
+  friend bool operator==(const KernelLink&, const KernelLink&) = default;
+};
+
+// Answer to an RTM_GETLINK dump: the links whose kind is "wireguard" or
+// "amneziawg", and the names of every link (a userspace WireGuard's tun
+// device among them).
 class LinkDumpParser {
  public:
   explicit LinkDumpParser(std::uint32_t sequence);
@@ -69,7 +81,7 @@ class LinkDumpParser {
   FeedStatus status() const { return status_; }
   const ParseError& error() const { return error_; }
   // In the order the kernel listed them (ascending ifindex).
-  const std::vector<std::string>& wireguard_links() const { return links_; }
+  const std::vector<KernelLink>& wireguard_links() const { return links_; }
   const std::vector<std::string>& all_links() const { return all_links_; }
 
  private:
@@ -78,7 +90,7 @@ class LinkDumpParser {
   FeedStatus status_ = FeedStatus::kNeedMore;
   ParseError error_;
   std::uint32_t sequence_;
-  std::vector<std::string> links_;
+  std::vector<KernelLink> links_;
   std::vector<std::string> all_links_;
 };
 
@@ -106,7 +118,8 @@ class FamilyReplyParser {
 // Request builders. Each returns one complete netlink message, or an empty
 // vector when the name cannot be sent (empty, or too long for the kernel).
 std::vector<std::uint8_t> BuildGetDeviceRequest(std::string_view interface_name,
-                                                std::uint16_t family_id, std::uint32_t sequence);
+                                                std::uint16_t family_id, std::uint32_t sequence,
+                                                Protocol protocol = Protocol::kWireGuard);
 std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
                                                 std::uint32_t sequence);
 std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence);
@@ -119,7 +132,8 @@ struct DeviceDumpResult {
 };
 DeviceDumpResult ParseDeviceDump(std::string_view interface_name, std::uint16_t family_id,
                                  std::uint32_t sequence,
-                                 std::span<const std::span<std::uint8_t>> buffers);
+                                 std::span<const std::span<std::uint8_t>> buffers,
+                                 Protocol protocol = Protocol::kWireGuard);
 
 // "192.0.2.1:51820" or "[2001:db8::1]:51820" (with "%scope" for scoped IPv6)
 // from a sockaddr_in / sockaddr_in6 as the kernel sends it; nullopt when the

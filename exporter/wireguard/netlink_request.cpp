@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/wireguard/amneziawg.h"
+
 namespace wgx::netlink {
 namespace {
 
@@ -67,10 +69,14 @@ std::vector<std::uint8_t> GenericRequest(std::uint16_t type, std::uint16_t flags
 }  // namespace
 
 std::vector<std::uint8_t> BuildGetDeviceRequest(std::string_view interface_name,
-                                                std::uint16_t family_id, std::uint32_t sequence) {
+                                                std::uint16_t family_id, std::uint32_t sequence,
+                                                Protocol protocol) {
   if (!SendableName(interface_name, IFNAMSIZ - 1)) return {};
-  return GenericRequest(family_id, NLM_F_REQUEST | NLM_F_DUMP, sequence, WG_CMD_GET_DEVICE,
-                        WG_GENL_VERSION, WGDEVICE_A_IFNAME, interface_name);
+  const std::uint8_t version = protocol == Protocol::kAmneziaWg
+                                   ? amneziawg::kGenericNetlinkVersion
+                                   : static_cast<std::uint8_t>(WG_GENL_VERSION);
+  return GenericRequest(family_id, NLM_F_REQUEST | NLM_F_DUMP, sequence, WG_CMD_GET_DEVICE, version,
+                        WGDEVICE_A_IFNAME, interface_name);
 }
 
 std::vector<std::uint8_t> BuildGetFamilyRequest(std::string_view family_name,
@@ -85,12 +91,9 @@ std::vector<std::uint8_t> BuildGetLinkDumpRequest(std::uint32_t sequence) {
   nlmsghdr* message = request.message();
   auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(message, sizeof(ifinfomsg)));
   link->ifi_family = AF_UNSPEC;
-  // Asks the kernel to send only WireGuard links. A kernel that does not know
-  // the kind (module not loaded) ignores the filter, so the parser still
-  // checks every link's kind itself.
-  nlattr* info = mnl_attr_nest_start(message, IFLA_LINKINFO);
-  mnl_attr_put_strz(message, IFLA_INFO_KIND, WG_GENL_NAME);
-  mnl_attr_nest_end(message, info);
+  // No kind filter: the kernel takes one kind only, and both "wireguard" and
+  // "amneziawg" links are wanted (the parser checks every link's kind), as
+  // is every link's name (a userspace interface's tun device).
   return std::move(request).Take();
 }
 

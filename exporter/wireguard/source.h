@@ -24,6 +24,9 @@ struct InterfaceRef {
   std::string name;
   Implementation implementation = Implementation::kUserspace;
   std::string netns;  // its network namespace's name; "" for the exporter's own
+  // As far as the listing could tell (link kind, socket directory); the
+  // device read says for sure.
+  Protocol protocol = Protocol::kWireGuard;
   // Where this scrape found it, held open only as long as the reference
   // lives: null for the exporter's own namespace and socket directory.
   std::shared_ptr<const NamespaceHandle> netns_handle;

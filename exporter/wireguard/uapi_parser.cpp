@@ -11,70 +11,13 @@
 #include <limits>
 
 #include "exporter/wireguard/errno_text.h"
+#include "exporter/wireguard/uapi_fields.h"
 
 namespace wgx {
 namespace {
 
-enum class Field {
-  kUnknown,
-  kPrivateKey,
-  kListenPort,
-  kFwmark,
-  kPublicKey,
-  kPresharedKey,
-  kProtocolVersion,
-  kEndpoint,
-  kLastHandshakeSec,
-  kLastHandshakeNsec,
-  kTxBytes,
-  kRxBytes,
-  kPersistentKeepalive,
-  kAllowedIp,
-  kErrno,
-};
-
-// Dispatch on the length first: most keys are rejected by one integer compare.
-Field Classify(std::string_view key) {
-  switch (key.size()) {
-    case 5:
-      if (key == "errno") return Field::kErrno;
-      break;
-    case 6:
-      if (key == "fwmark") return Field::kFwmark;
-      break;
-    case 8:
-      if (key == "endpoint") return Field::kEndpoint;
-      if (key == "rx_bytes") return Field::kRxBytes;
-      if (key == "tx_bytes") return Field::kTxBytes;
-      break;
-    case 10:
-      if (key == "public_key") return Field::kPublicKey;
-      if (key == "allowed_ip") return Field::kAllowedIp;
-      break;
-    case 11:
-      if (key == "private_key") return Field::kPrivateKey;
-      if (key == "listen_port") return Field::kListenPort;
-      break;
-    case 13:
-      if (key == "preshared_key") return Field::kPresharedKey;
-      break;
-    case 16:
-      if (key == "protocol_version") return Field::kProtocolVersion;
-      break;
-    case 23:
-      if (key == "last_handshake_time_sec") return Field::kLastHandshakeSec;
-      break;
-    case 24:
-      if (key == "last_handshake_time_nsec") return Field::kLastHandshakeNsec;
-      break;
-    case 29:
-      if (key == "persistent_keepalive_interval") return Field::kPersistentKeepalive;
-      break;
-    default:
-      break;
-  }
-  return Field::kUnknown;
-}
+using uapi::Classify;
+using uapi::Field;
 
 // Keys are lower-case identifiers; anything else means the line is not UAPI
 // at all (binary garbage, a different protocol), even if it contains '='.
@@ -122,6 +65,18 @@ bool ParseNumber(std::string_view text, std::uint64_t max, std::uint64_t& out) {
   if (ec != std::errc() || ptr != end || value > max) return false;
   out = value;
   return true;
+}
+
+// amneziawg-go writes its ranges as "lo-hi", or one number when lo == hi.
+bool ParseRange(std::string_view text, std::uint64_t max, ValueRange& out) {
+  const std::size_t dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    if (!ParseNumber(text, max, out.low)) return false;
+    out.high = out.low;
+    return true;
+  }
+  return ParseNumber(text.substr(0, dash), max, out.low) &&
+         ParseNumber(text.substr(dash + 1), max, out.high) && out.low <= out.high;
 }
 
 bool ParseAllowedIp(std::string_view text, AllowedIp& out) {
@@ -243,17 +198,68 @@ class Parser {
       case Field::kPrivateKey:
       case Field::kListenPort:
       case Field::kFwmark:
+      case Field::kOwnPublicKey:
+      case Field::kJunkCount:
+      case Field::kJunkMin:
+      case Field::kJunkMax:
+      case Field::kPadding:
+      case Field::kHeader:
         if (peer_ != nullptr) return Error(std::string(key) + " after the first peer");
-        return ParseDeviceField(field, value);
+        return ParseDeviceField(field, key, value);
+      case Field::kAmneziaOther:
+        if (peer_ != nullptr) return Error(std::string(key) + " after the first peer");
+        Amnezia();
+        return true;
       default:
         if (peer_ == nullptr) return Error(std::string(key) + " before any public_key");
         return ParsePeerField(field, value);
     }
   }
 
-  bool ParseDeviceField(Field field, std::string_view value) {
+  AmneziaParameters& Amnezia() {
+    device_.protocol = Protocol::kAmneziaWg;
+    if (!device_.amnezia) device_.amnezia.emplace();
+    return *device_.amnezia;
+  }
+
+  bool ParseDeviceField(Field field, std::string_view key, std::string_view value) {
+    constexpr std::uint64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
     std::uint64_t number = 0;
     switch (field) {
+      case Field::kOwnPublicKey: {
+        Key public_key;
+        if (!DecodeHexKey(value, public_key)) return Error("own_public_key is not 64 hex digits");
+        if (public_key.IsZero()) {
+          device_.public_key.reset();
+        } else {
+          device_.public_key = public_key;
+        }
+        elapsed_handshakes_ = true;
+        return true;
+      }
+      case Field::kJunkCount:
+      case Field::kJunkMin:
+      case Field::kJunkMax:
+      case Field::kPadding: {
+        if (!ParseNumber(value, kUint32Max, number)) {
+          return Error(std::string(key) + " is not a number in 0..4294967295");
+        }
+        AmneziaParameters& amnezia = Amnezia();
+        const auto narrow = static_cast<std::uint32_t>(number);
+        if (field == Field::kJunkCount) amnezia.junk_count = narrow;
+        if (field == Field::kJunkMin) amnezia.junk_min = narrow;
+        if (field == Field::kJunkMax) amnezia.junk_max = narrow;
+        if (field == Field::kPadding) amnezia.padding[key[1] - '1'] = narrow;
+        return true;
+      }
+      case Field::kHeader: {
+        ValueRange range;
+        if (!ParseRange(value, kUint32Max, range)) {
+          return Error(std::string(key) + " is not a number or a range lo-hi in 0..4294967295");
+        }
+        Amnezia().headers[key[1] - '1'] = range;
+        return true;
+      }
       case Field::kPrivateKey: {
         Key private_key;
         const WipeOnExit wipe(private_key);
@@ -279,7 +285,9 @@ class Parser {
     }
   }
 
-  bool ParsePeerField(Field field, std::string_view value) {
+  // Inlined into ParseLine as it was before the dialects made it larger: one
+  // switch per line, not a call and a second switch.
+  [[gnu::always_inline]] bool ParsePeerField(Field field, std::string_view value) {
     constexpr std::uint64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
     std::uint64_t number = 0;
     switch (field) {
@@ -308,6 +316,7 @@ class Parser {
           return Error("last_handshake_time_sec is not a number");
         }
         peer_->last_handshake_seconds = static_cast<std::int64_t>(number);
+        peer_->handshake_elapsed = elapsed_handshakes_;
         return true;
       case Field::kLastHandshakeNsec:
         if (!ParseNumber(value, 999'999'999, number)) {
@@ -327,12 +336,16 @@ class Parser {
         }
         peer_->transmit_bytes = number;
         return true;
-      case Field::kPersistentKeepalive:
-        if (!ParseNumber(value, std::numeric_limits<std::uint16_t>::max(), number)) {
+      case Field::kPersistentKeepalive: {
+        // amneziawg-go may give a range ("20-30"); the longest interval is
+        // the one that bounds a handshake's age.
+        ValueRange range;
+        if (!ParseRange(value, std::numeric_limits<std::uint16_t>::max(), range)) {
           return Error("persistent_keepalive_interval is not a number in 0..65535");
         }
-        peer_->persistent_keepalive_interval = static_cast<std::uint16_t>(number);
+        peer_->persistent_keepalive_interval = static_cast<std::uint16_t>(range.high);
         return true;
+      }
       case Field::kAllowedIp: {
         AllowedIp allowed_ip;
         if (!ParseAllowedIp(value, allowed_ip)) return Error("allowed_ip is not address/cidr");
@@ -383,6 +396,8 @@ class Parser {
   std::size_t line_number_ = 0;
   bool saw_errno_ = false;
   int errno_value_ = 0;
+  // boringtun's dialect: its handshake times are the time since the handshake.
+  bool elapsed_handshakes_ = false;
   std::string error_;
 };
 

@@ -18,6 +18,16 @@
 //   errno=0                    status; nonzero means the request failed
 //   <empty line>
 //
+// Dialects, told apart by the answer itself:
+// - boringtun starts with own_public_key=<hex> (it never sends private_key),
+//   writes no protocol_version, and its last_handshake_time_sec/_nsec are the
+//   time since the handshake, not a Unix time: such peers come out with
+//   Peer::handshake_elapsed set, for ResolveElapsedHandshakes.
+// - amneziawg-go adds device keys (jc, jmin, jmax, s1..s4, h1..h4 as a number
+//   or "lo-hi", i1..i5, header_protection_key, random_trailers, ...) before
+//   the first peer, and may give persistent_keepalive_interval as "lo-hi";
+//   any of them marks the device as Protocol::kAmneziaWg.
+//
 // The parser is total: any byte sequence yields a Device or an error, never a
 // crash, so it doubles as the fuzz target for the userspace transport.
 #pragma once

@@ -16,6 +16,7 @@
 #include <system_error>
 #include <utility>
 
+#include "exporter/wireguard/amneziawg.h"
 #include "exporter/wireguard/errno_text.h"
 #include "exporter/wireguard/key.h"
 #include "exporter/wireguard/poll_timeout.h"
@@ -343,6 +344,11 @@ class ReadLoop {
     if (parsed.device) {
       ReadResult& result = results_[connection.index];
       result.device = std::move(parsed.device);
+      // amneziawg-go with every obfuscation setting off writes no key of its
+      // own; its socket directory still says what it is.
+      if (requests_[connection.index].interface.protocol == Protocol::kAmneziaWg) {
+        result.device->protocol = Protocol::kAmneziaWg;
+      }
       result.duration_seconds = SecondsSinceStart();
       connection.stage = Stage::kDone;
     } else {
@@ -395,6 +401,18 @@ class ReadLoop {
 
 }  // namespace
 
+std::vector<std::string> UserspaceSource::DefaultSocketDirectories() {
+  return {kDefaultSocketDirectory, amneziawg::kSocketDirectory};
+}
+
+Protocol UserspaceSource::ProtocolOfDirectory(std::string_view directory) {
+  while (directory.size() > 1 && directory.back() == '/') directory.remove_suffix(1);
+  const std::size_t slash = directory.rfind('/');
+  const std::string_view last =
+      slash == std::string_view::npos ? directory : directory.substr(slash + 1);
+  return last == "amneziawg" ? Protocol::kAmneziaWg : Protocol::kWireGuard;
+}
+
 UserspaceSource::UserspaceSource(std::string socket_directory, std::size_t max_answer_bytes)
     : socket_directory_(std::move(socket_directory)), max_answer_bytes_(max_answer_bytes) {}
 
@@ -422,6 +440,7 @@ std::vector<InterfaceRef> UserspaceSource::List(std::vector<std::string>& errors
       InterfaceRef ref;
       ref.name = file_name.substr(0, file_name.size() - kSocketSuffix.size());
       ref.implementation = Implementation::kUserspace;
+      ref.protocol = ProtocolOfDirectory(socket_directory_);
       interfaces.push_back(std::move(ref));
     }
     if (error) errors.push_back("listing " + socket_directory_ + ": " + error.message());

@@ -1,9 +1,10 @@
-// Reads userspace WireGuard interfaces (wireguard-go, boringtun) through their
-// UAPI sockets, DIR/NAME.sock.
+// Reads userspace WireGuard interfaces (wireguard-go, boringtun, amneziawg-go)
+// through their UAPI sockets, DIR/NAME.sock.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/wireguard/source.h"
@@ -13,6 +14,12 @@ namespace wgx {
 class UserspaceSource : public DeviceSource {
  public:
   static constexpr const char* kDefaultSocketDirectory = "/var/run/wireguard";
+  // The directories looked in when none are given: wireguard-go's and
+  // boringtun's, and amneziawg-go's.
+  static std::vector<std::string> DefaultSocketDirectories();
+  // The protocol of the interfaces whose sockets are in `directory`:
+  // AmneziaWG when its last component is "amneziawg".
+  static Protocol ProtocolOfDirectory(std::string_view directory);
   // About 2.5 million peers' worth of answer: far beyond any real device, yet
   // a misbehaving socket cannot make one scrape eat the machine's memory.
   static constexpr std::size_t kDefaultMaxAnswerBytes = std::size_t{256} << 20;

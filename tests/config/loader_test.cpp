@@ -314,10 +314,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "exclude, namespaces, wg_quick, metrics, interfaces"},
         BadCase{"UnknownDefaultsKey", "defaults:\n  online_treshold: 3m\n", 2, 3,
                 "unknown key \"online_treshold\" in defaults; allowed keys: online_threshold, "
-                "read_timeout"},
+                "read_timeout, exclude_peers"},
         BadCase{"UnknownInterfaceKey", kIface + "    label: {a: b}\n", 3, 5,
                 "unknown key \"label\" in interfaces[0]; allowed keys: name, netns, "
-                "online_threshold, read_timeout, labels, wg_quick_config, peers"},
+                "online_threshold, read_timeout, labels, wg_quick_config, peers, exclude_peers, "
+                "peer_databases"},
         BadCase{"UnknownPeerKey", kPeers + "      - public_key: " + kKey1 + "\n        nam: x\n", 5,
                 9,
                 "unknown key \"nam\" in interfaces[0].peers[0]; allowed keys: public_key, name, "
@@ -436,7 +437,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"LabelCollidesInterface", kIface + "    labels: {interface: x}\n", 3, 14,
                 "label \"interface\" collides with a label the exporter or Prometheus sets "
                 "itself (reserved: interface, netns, public_key, name, endpoint, allowed_ips, "
-                "listen_port, implementation, version, revision, job, instance, le, quantile)"},
+                "listen_port, implementation, protocol, version, revision, job, instance, le, "
+                "quantile)"},
         BadCase{"PeerLabelCollidesName",
                 kPeers + "      - public_key: " + kKey1 + "\n        labels: {name: x}\n", 5, 18,
                 "interfaces[0].peers[0].labels: label \"name\" collides"},
@@ -761,8 +763,13 @@ TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
     text.replace(at, from.size(), to);
   };
   uncomment("# wg_quick:\n#   directory: /etc/wireguard", "wg_quick:\n  directory: wireguard");
-  uncomment("    # wg_quick_config: /etc/wireguard/wg0.conf",
-            "    wg_quick_config: wireguard/wg0.conf");
+  uncomment("    # wg_quick_config: [/etc/wireguard/wg0.conf, \"/etc/wireguard/clients/*.conf\"]",
+            "    wg_quick_config: [wireguard/wg0.conf, \"wireguard/clients/*.conf\"]");
+  uncomment("  # exclude_peers: [\"test-*\"]", "  exclude_peers: [\"test-*\"]");
+  uncomment("    # exclude_peers: [\"guest-*\"]", "    exclude_peers: [\"guest-*\"]");
+  // A database that does not exist here is only a warning.
+  uncomment("    # peer_databases: [{kind: wg-easy, path: /etc/wireguard/wg-easy.db}]",
+            "    peer_databases: [{kind: wg-easy, path: wireguard/wg-easy.db}]");
   uncomment(
       "# namespaces:\n#   discover: [named, processes]\n#   exclude: [\"cni-*\"]          # globs "
       "over discovered namespaces' names\n#   paths:                      # always read, by any "
@@ -772,6 +779,7 @@ TEST(LoaderFiles, ExampleWithWgQuickKeysUncommentedLoads) {
   dir.Write("cfg.yml", text);
   const auto config = LoadFileOk(dir.Path("cfg.yml"));
   EXPECT_EQ(config->interfaces.at(0).peers.at(K(kKey1)).name, "from-file");
+  EXPECT_THAT(config->interfaces.at(0).exclude_peers, ElementsAre("test-*", "guest-*"));
   EXPECT_TRUE(config->namespaces.named && config->namespaces.processes);
   EXPECT_EQ(config->namespaces.paths.at(0).name, "vpn-a");
 }

@@ -26,7 +26,7 @@ TEST(FlagsTest, DefaultsFollowExporterConventions) {
   EXPECT_EQ(o.telemetry_path, "/metrics");
   EXPECT_FALSE(o.config_file.has_value());
   EXPECT_FALSE(o.enable_lifecycle);
-  EXPECT_EQ(o.socket_dir, "/var/run/wireguard");
+  EXPECT_EQ(o.socket_dirs, (std::vector<std::string>{"/var/run/wireguard", "/var/run/amneziawg"}));
   EXPECT_EQ(o.log_level, "info");
   EXPECT_EQ(o.log_format, "logfmt");
   EXPECT_EQ(o.max_requests, 40);
@@ -40,6 +40,16 @@ TEST(FlagsTest, AcceptsEqualsAndSpaceForms) {
   EXPECT_TRUE(b.enable_lifecycle);
   EXPECT_EQ(b.log_format, "json");
   EXPECT_EQ(b.log_level, "debug");
+}
+
+TEST(FlagsTest, SocketDirectoriesRepeatAndReplaceTheDefaults) {
+  EXPECT_EQ(
+      Parse({"--wireguard.socket-dir=/run/a", "--wireguard.socket-dir", "/run/b"}).socket_dirs,
+      (std::vector<std::string>{"/run/a", "/run/b"}));
+  EXPECT_EQ(Parse({"--wireguard.socket-dir=/srv/wg"}).socket_dirs,
+            (std::vector<std::string>{"/srv/wg"}));
+  EXPECT_EQ(ErrorOf({"--wireguard.socket-dir="}),
+            "invalid value for flag --wireguard.socket-dir: must not be empty");
 }
 
 TEST(FlagsTest, BooleanNegationAndExplicitValues) {

@@ -125,8 +125,9 @@ std::vector<MetricFamily> ReferenceFamilies(const Scenario& s) {
              "Whether the interface was read in this scrape (1) or not (0); the reason is logged.",
              MetricType::Gauge);
   MetricFamily iface_info = Family("wireguard_interface_info",
-                                   "Interface details: public key, listen port and implementation "
-                                   "(kernel or userspace). Always 1.",
+                                   "Interface details: public key, listen port, implementation "
+                                   "(kernel or userspace) and protocol (wireguard or amneziawg). "
+                                   "Always 1.",
                                    MetricType::Gauge);
   MetricFamily peers = Family("wireguard_interface_peers",
                               "Number of peers configured on the interface.", MetricType::Gauge);
@@ -192,7 +193,8 @@ std::vector<MetricFamily> ReferenceFamilies(const Scenario& s) {
                 Concat(iface_labels,
                        {{"public_key", device->public_key ? device->public_key->ToBase64() : ""},
                         {"listen_port", std::to_string(device->listen_port)},
-                        {"implementation", ImplementationName(device->implementation)}}),
+                        {"implementation", ImplementationName(device->implementation)},
+                        {"protocol", ProtocolName(device->protocol)}}),
                 1);
       AddSample(peers, iface_labels, static_cast<double>(device->peers.size()));
       AddSample(peers_online, iface_labels, online_count);

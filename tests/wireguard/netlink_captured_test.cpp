@@ -148,7 +148,7 @@ TEST(NetlinkCapturedTest, KernelLinkDumpFindsTheWireGuardLink) {
   FeedStatus status = FeedStatus::kNeedMore;
   for (std::size_t i = 1; i < records.size(); ++i) status = parser.Feed(records[i]);
   ASSERT_EQ(status, FeedStatus::kDone) << parser.error().message;
-  EXPECT_THAT(parser.wireguard_links(), ElementsAre("wgcap"));
+  EXPECT_THAT(parser.wireguard_links(), ElementsAre(KernelLink{"wgcap", Protocol::kWireGuard}));
 }
 
 TEST(NetlinkCapturedTest, KernelFamilyReplyGivesTheIdTheDumpUsed) {

@@ -33,7 +33,8 @@ TEST(NetlinkLinkDumpTest, ListsOnlyWireGuardLinks) {
   EXPECT_EQ(parser.Feed(bytes), FeedStatus::kNeedMore);
   bytes = second.bytes();
   EXPECT_EQ(parser.Feed(bytes), FeedStatus::kDone);
-  EXPECT_THAT(parser.wireguard_links(), ElementsAre("wg0", "wg-office"));
+  EXPECT_THAT(parser.wireguard_links(), ElementsAre(KernelLink{"wg0", Protocol::kWireGuard},
+                                                    KernelLink{"wg-office", Protocol::kWireGuard}));
 }
 
 TEST(NetlinkLinkDumpTest, NoLinksAtAll) {
