@@ -20,7 +20,7 @@ for tool in aarch64-linux-gnu-g++ mmdebstrap qemu-aarch64-static dpkg-shlibdeps;
 done
 
 # The arm64 libraries the exporter builds against, with their dependencies.
-packages=(libc6-dev libstdc++-12-dev linux-libc-dev libcivetweb-dev libyaml-cpp-dev
+packages=(libc6-dev libstdc++-12-dev linux-libc-dev libcivetweb-dev libyaml-cpp-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libmnl-dev libssl-dev libcrypt-dev libisal-dev)
 key=$(printf '%s\n' "${packages[@]}" | sha256sum | cut -c1-12)
 sysroot=$cache/arm64-sysroot-$key
